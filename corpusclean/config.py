@@ -1,0 +1,309 @@
+"""YAML → a validated pipeline configuration.
+
+A config file looks like::
+
+    input: crawl/*.warc.gz          # or a list, or {paths: [...], format: warc, text_field: body}
+    output: out/
+    workers: 4
+    shard_size: 10000
+    stages:
+      - extract: {}
+      - gopher_quality: {min_doc_words: 50}
+      - gopher_quality: {min_doc_words: 100}   # the same stage type may appear twice
+
+Only ``yaml.safe_load`` is used. Every error names the key path, what was expected and what was
+found (``stages[2].gopher_quality.min_doc_words: expected an integer, got 'fifty'``) and is
+raised as :class:`ConfigError`, which the CLI prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from corpusclean.stages.base import Stage, load_stages
+
+SAMPLE_INPUT = "@sample"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the user (one line)."""
+
+
+@dataclass
+class InputConfig:
+    """Where documents come from and how to read them."""
+
+    paths: list[str] = field(default_factory=list)
+    #: auto = from the file extension.
+    format: Literal["auto", "warc", "wet", "jsonl", "parquet"] = "auto"
+    id_field: str = "id"
+    text_field: str = "text"
+    url_field: str = "url"
+    #: Records larger than this many bytes are rejected (read.too_large), never loaded.
+    max_record_bytes: int = 10_000_000
+
+
+@dataclass
+class ExecutorConfig:
+    kind: Literal["local", "ray"] = "local"
+    address: str | None = None
+
+
+@dataclass
+class StageSpec:
+    """One entry of ``stages:``: the registry name, its validated parameters, its position."""
+
+    name: str
+    params: dict[str, Any]
+    index: int  # 1-based position in the pipeline
+
+    @property
+    def folder(self) -> str:
+        return f"{self.index:02d}_{self.name}"
+
+    def build(self) -> Stage:
+        return load_stages()[self.name](**self.params)
+
+
+@dataclass
+class PipelineConfig:
+    input: InputConfig = field(default_factory=InputConfig)
+    output: str | None = None
+    workers: int | None = None
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    shard_size: int = 10_000
+    strict: bool = False
+    report: bool = False
+    stages: list[StageSpec] = field(default_factory=list)
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        """What determines the output (not where it goes or how many workers compute it)."""
+        return {
+            "input": dataclasses.asdict(self.input),
+            "shard_size": self.shard_size,
+            "stages": [{s.name: s.params} for s in self.stages],
+        }
+
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.fingerprint_data(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.fingerprint_data()
+        data.update(output=self.output, workers=self.workers,
+                    executor=dataclasses.asdict(self.executor), strict=self.strict, report=self.report)
+        return data
+
+
+# ------------------------------------------------------------------------------ type checking
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if hint is int:
+        return "an integer"
+    if hint is float:
+        return "a number"
+    if hint is bool:
+        return "true or false"
+    if hint is str:
+        return "a string"
+    if hint is type(None):
+        return "null"
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    if origin in (list, tuple):
+        args = typing.get_args(hint)
+        return f"a list of {_describe(args[0])[2:] if args else 'values'}s" if args else "a list"
+    if origin is dict:
+        return "a mapping"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(hint))
+    if hint is Any:
+        return "any value"
+    return getattr(hint, "__name__", str(hint))
+
+
+def coerce(value: Any, hint: Any, path: str) -> Any:
+    """Check ``value`` against a type hint; return it (ints accepted where floats are expected)."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return coerce(value, arg, path)
+            except ConfigError as e:
+                errors.append(e)
+        raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
+    if origin is Literal:
+        if value in args:
+            return value
+        raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    elif origin in (list, tuple) or hint is list:
+        if isinstance(value, (list, tuple)):
+            inner = args[0] if args else Any
+            return [coerce(v, inner, f"{path}[{i}]") for i, v in enumerate(value)]
+    elif origin is dict or hint is dict:
+        if isinstance(value, dict):
+            vt = args[1] if len(args) == 2 else Any
+            return {str(k): coerce(v, vt, f"{path}.{k}") for k, v in value.items()}
+    elif dataclasses.is_dataclass(hint):
+        if isinstance(value, dict):
+            return build_dataclass(hint, value, path)
+    else:  # pragma: no cover - a stage declared a type we do not check
+        return value
+    raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
+
+
+def build_dataclass(cls: Any, data: dict[str, Any], path: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(f"{path}.{key}: unknown key; valid keys: {', '.join(fields)}"
+                              if path else f"{key}: unknown key; valid keys: {', '.join(fields)}")
+        kwargs[key] = coerce(value, hints[key], f"{path}.{key}" if path else key)
+    return cls(**kwargs)
+
+
+def parse_stage(entry: Any, position: int) -> StageSpec:
+    """Validate one ``- <stage_type>: {params}`` entry (``position`` is 0-based)."""
+    where = f"stages[{position}]"
+    if isinstance(entry, str):
+        entry = {entry: {}}
+    if not isinstance(entry, dict) or len(entry) != 1:
+        raise ConfigError(f"{where}: expected a mapping with one stage name, like '- extract: {{}}', got {entry!r}")
+    (name, params), = entry.items()
+    stages = load_stages()
+    if name not in stages:
+        raise ConfigError(f"{where}: unknown stage {name!r}; known stages: {', '.join(sorted(stages))}")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}.{name}: expected a mapping of parameters, got {params!r}")
+    cls = stages[name]
+    hints = cls.param_types()
+    checked = {}
+    for key, value in params.items():
+        if key not in hints:
+            raise ConfigError(f"{where}.{name}.{key}: unknown parameter; valid parameters: "
+                              f"{', '.join(hints) or '(none)'}")
+        checked[key] = coerce(value, hints[key], f"{where}.{name}.{key}")
+    spec = StageSpec(name=name, params=checked, index=position + 1)
+    try:
+        spec.build()
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{where}.{name}: {e}") from None
+    return spec
+
+
+def parse_config(data: Any) -> PipelineConfig:
+    """Validate a loaded YAML document into a :class:`PipelineConfig`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: expected a mapping at the top level, got {type(data).__name__}")
+    data = dict(data)
+    top = {f.name for f in dataclasses.fields(PipelineConfig)}
+    for key in data:
+        if key not in top:
+            raise ConfigError(f"{key}: unknown key; valid keys: {', '.join(sorted(top))}")
+    raw_input = data.pop("input", None)
+    raw_stages = data.pop("stages", None)
+    raw_executor = data.pop("executor", None)
+    cfg = build_dataclass(PipelineConfig, data, "")
+    if raw_input is not None:
+        if isinstance(raw_input, (str, list)):
+            raw_input = {"paths": raw_input if isinstance(raw_input, list) else [raw_input]}
+        cfg.input = coerce(raw_input, InputConfig, "input")
+    if raw_executor is not None:
+        if isinstance(raw_executor, str):
+            raw_executor = {"kind": raw_executor}
+        cfg.executor = coerce(raw_executor, ExecutorConfig, "executor")
+    if raw_stages is not None:
+        if not isinstance(raw_stages, list):
+            raise ConfigError(f"stages: expected a list of '- <stage>: {{params}}' entries, got {raw_stages!r}")
+        cfg.stages = [parse_stage(e, i) for i, e in enumerate(raw_stages)]
+    if cfg.shard_size < 1:
+        raise ConfigError(f"shard_size: expected a positive integer, got {cfg.shard_size}")
+    if cfg.workers is not None and cfg.workers < 1:
+        raise ConfigError(f"workers: expected a positive integer, got {cfg.workers}")
+    return cfg
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    """Read and validate a YAML config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    return parse_config(data)
+
+
+def builtin_config(name: str = "gopher") -> Path:
+    """Path of a config shipped with the package (``configs/<name>.yaml``)."""
+    return PACKAGE_DIR / "configs" / f"{name}.yaml"
+
+
+def sample_path() -> Path:
+    """The bundled sample crawl."""
+    return PACKAGE_DIR / "data" / "sample.warc.gz"
+
+
+def diff_configs(old: Any, new: Any, path: str = "") -> list[str]:
+    """Key paths where two JSON-like configs differ (for 'the config changed' messages)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old or key not in new:
+                out.append(sub)
+            else:
+                out.extend(diff_configs(old[key], new[key], sub))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return [f"{path} (length {len(old)} -> {len(new)})"]
+        out = []
+        for i, (a, b) in enumerate(zip(old, new)):
+            out.extend(diff_configs(a, b, f"{path}[{i}]"))
+        return out
+    return [] if old == new else [f"{path} ({old!r} -> {new!r})"]

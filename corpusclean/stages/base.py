@@ -1,0 +1,258 @@
+"""The one stage protocol.
+
+A stage is a dataclass with a registry name (its YAML key) and typed parameters declared with
+:func:`param` (default + one-line doc). The runner calls ``setup()`` once per worker process and
+then ``process(table) -> StageOutput(kept, rejected)`` once per shard. Rejected rows keep every
+column and gain ``stage``, ``reason`` (``<stage>.<rule>``) and ``detail``.
+
+Three kinds of stage share this protocol:
+
+* :class:`Stage` — anything that maps a batch to kept/rejected (extraction, text rewriting).
+* :class:`FilterStage` — decides each document alone. Write ``reason_for(doc)``, or, to store
+  signals as columns (so thresholds can be retuned without recomputing), write
+  ``compute(doc) -> signals`` and ``decide(signals) -> rule | None``. The batch loop is inherited.
+* :class:`GlobalStage` — must see the whole corpus first (deduplication, span decontamination):
+  ``scan(table)`` per shard in a first pass, ``reduce(scan_files, state_dir)`` once, then
+  ``load_state(state_dir)`` in each worker and ``process(table)`` per shard in a second pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corpusclean.document import add_reject_columns, rejected_schema, with_columns
+
+#: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
+Verdict = typing.Union[None, str, tuple[str, str]]
+
+MISSING = dataclasses.MISSING
+
+
+def param(default: Any, doc: str) -> Any:
+    """Declare a stage parameter with its default and a one-line doc (shown by ``corpusclean stages``)."""
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class StageOutput:
+    """What ``process`` returns: documents kept, and documents rejected with stage/reason/detail."""
+
+    kept: pa.Table
+    rejected: pa.Table
+    #: Counters merged across shards into ``stats.json`` (e.g. top blocked domains, chars removed).
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Stage:
+    """Base class of every stage. Subclasses are dataclasses registered with :func:`register`."""
+
+    #: Registry name: the YAML key and the prefix of every reason this stage writes.
+    name: ClassVar[str] = ""
+    #: "streaming" (decides shard by shard) or "global" (needs a pass over the whole corpus first).
+    kind: ClassVar[str] = "streaming"
+    #: Columns this stage adds, with types, so every shard of the stage has one schema.
+    columns: ClassVar[dict[str, pa.DataType]] = {}
+    #: Columns the stage needs in its input (checked before processing, for a clear error).
+    requires: ClassVar[tuple[str, ...]] = ("text",)
+
+    def setup(self) -> None:
+        """Load models, lists and indexes. Called once per worker process before any batch."""
+
+    def process(self, table: pa.Table) -> StageOutput:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- helpers for subclasses
+    def reason(self, rule: str) -> str:
+        """The full dotted reason for one of this stage's rules."""
+        return f"{self.name}.{rule}"
+
+    def split(self, table: pa.Table, verdicts: Sequence[Verdict],
+              counters: dict[str, dict[str, int]] | None = None) -> StageOutput:
+        """Split ``table`` by per-row verdicts (None = keep) into a :class:`StageOutput`."""
+        keep_mask = pa.array([v is None for v in verdicts], pa.bool_())
+        kept = table.filter(keep_mask)
+        rej_idx = [i for i, v in enumerate(verdicts) if v is not None]
+        rejected = table.take(pa.array(rej_idx, pa.int64()))
+        reasons: list[str] = []
+        details: list[str | None] = []
+        for i in rej_idx:
+            v = verdicts[i]
+            if isinstance(v, tuple):
+                reasons.append(self.reason(v[0]))
+                details.append(v[1])
+            else:
+                reasons.append(self.reason(typing.cast(str, v)))
+                details.append(None)
+        rejected = add_reject_columns(rejected, self.name, reasons, details)
+        return StageOutput(kept, rejected, counters or {})
+
+    def reject_all(self, table: pa.Table, rule: str, detail: str | None = None) -> StageOutput:
+        """Reject a whole batch with one rule (e.g. a stage that cannot run on this input)."""
+        return self.split(table, [(rule, detail) if detail else rule] * table.num_rows)
+
+    def check_input(self, table: pa.Table) -> None:
+        missing = [c for c in self.requires if c not in table.column_names]
+        if missing:
+            raise StageInputError(
+                f"stage {self.name!r} needs column(s) {missing} but the input has {table.column_names}"
+                + (" (put an 'extract' stage before it)" if "text" in missing or "html" in missing else "")
+            )
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        """The schema of this stage's kept output for an input ``schema``."""
+        for name, typ in self.columns.items():
+            idx = schema.get_field_index(name)
+            if idx >= 0:
+                schema = schema.set(idx, pa.field(name, typ))
+            else:
+                schema = schema.append(pa.field(name, typ))
+        return schema
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema:
+        return rejected_schema(self.output_schema(schema))
+
+    @classmethod
+    def params(cls) -> list[dataclasses.Field]:
+        """The declared parameters (dataclass fields), in declaration order."""
+        return [f for f in dataclasses.fields(cls) if f.init]
+
+    @classmethod
+    def param_types(cls) -> dict[str, Any]:
+        hints = typing.get_type_hints(cls)
+        return {f.name: hints[f.name] for f in cls.params()}
+
+    def param_values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in self.params()}
+
+
+class StageInputError(ValueError):
+    """A batch lacks a column the stage needs (a pipeline ordered wrongly)."""
+
+
+@dataclass(kw_only=True)
+class FilterStage(Stage):
+    """A stage that keeps or rejects each document on its own.
+
+    Simplest form: override :meth:`reason_for`. To store signals (retunable thresholds):
+    declare them in ``columns``, compute them in :meth:`compute`, threshold them in
+    :meth:`decide` (which must then use only the signals, so ``corpusclean whatif`` can re-apply
+    it to stored columns; set ``retunable = True``).
+    """
+
+    #: True when ``decide`` depends only on the stored signal columns and the parameters.
+    retunable: ClassVar[bool] = False
+
+    def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Signals for one document (keys = ``columns``). Default: none."""
+        return {}
+
+    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
+        """Threshold the signals. Default: fall back to :meth:`reason_for`."""
+        assert doc is not None, f"{type(self).__name__} needs the document to decide"
+        return self.reason_for(doc)
+
+    def reason_for(self, doc: dict[str, Any]) -> Verdict:
+        """The per-document rule: None to keep, else a rule name or (rule, detail)."""
+        raise NotImplementedError(f"{type(self).__name__} must define reason_for or compute+decide")
+
+    def process(self, table: pa.Table) -> StageOutput:
+        self.check_input(table)
+        cols = {c: table.column(c).to_pylist() for c in self.requires if c in table.column_names}
+        if "id" not in cols:
+            cols["id"] = table.column("id").to_pylist()
+        names = list(cols)
+        signal_cols: dict[str, list[Any]] = {c: [] for c in self.columns}
+        verdicts: list[Verdict] = []
+        for values in zip(*(cols[n] for n in names)):
+            doc = dict(zip(names, values))
+            signals = self.compute(doc)
+            for c, vals in signal_cols.items():
+                vals.append(signals.get(c))
+            verdicts.append(self.decide(signals, doc))
+        if signal_cols:
+            table = with_columns(table, signal_cols, self.columns)
+        return self.split(table, verdicts)
+
+
+@dataclass(kw_only=True)
+class GlobalStage(Stage):
+    """A stage that needs the whole corpus before deciding (a barrier for the runner).
+
+    Pass 1: ``scan(table)`` returns a small per-shard table (signatures, hashes), which the runner
+    writes to Parquet. Middle: ``reduce(scan_files, state_dir)`` reads those files (in shard
+    order, so the result never depends on worker count) and writes its decisions under
+    ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` once, then ``process``.
+    """
+
+    kind: ClassVar[str] = "global"
+
+    def scan(self, table: pa.Table) -> pa.Table:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:  # pragma: no cover
+        """Build the global state from every shard's scan; return a few summary numbers for stats."""
+        raise NotImplementedError
+
+    def load_state(self, state_dir: Path) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------- registry
+STAGES: dict[str, type[Stage]] = {}
+S = TypeVar("S", bound=type[Stage])
+
+
+def register(name: str) -> Callable[[S], S]:
+    """Class decorator: make ``cls`` a keyword-only dataclass and register it under ``name``."""
+
+    def deco(cls: S) -> S:
+        if "__dataclass_fields__" not in cls.__dict__:
+            cls = dataclass(kw_only=True)(cls)  # type: ignore[assignment]
+        cls.name = name
+        if name in STAGES and STAGES[name] is not cls:
+            raise ValueError(f"stage name {name!r} registered twice ({STAGES[name]} and {cls})")
+        STAGES[name] = cls
+        return cls
+
+    return deco
+
+
+_loaded = False
+
+
+def load_stages() -> dict[str, type[Stage]]:
+    """Import every module in ``corpusclean.stages`` (each registers its stages); return the registry."""
+    global _loaded
+    if not _loaded:
+        import corpusclean.stages as pkg
+
+        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"corpusclean.stages.{mod.name}")
+        _loaded = True
+    return STAGES
+
+
+def get_stage_class(name: str) -> type[Stage]:
+    stages = load_stages()
+    if name not in stages:
+        raise KeyError(name)
+    return stages[name]
+
+
+def filter_rows(table: pa.Table, mask: pa.Array) -> pa.Table:
+    """Rows of ``table`` where ``mask`` is true (null counts as false)."""
+    return table.filter(pc.fill_null(mask, False))
