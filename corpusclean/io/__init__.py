@@ -1,0 +1,1 @@
+"""Reading crawl dumps and writing Parquet shards."""

@@ -1,0 +1,300 @@
+"""The driver: output folder, manifest, resume, passes, statistics — the same for every executor.
+
+An executor only has to run :class:`~corpusclean.runner.plan.Task` objects with
+:meth:`Worker.run_task` somewhere and report each finished task; everything else (which shards
+remain, the global middle steps, the manifest and the statistics) happens here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+from corpusclean import __version__
+from corpusclean.config import ConfigError, PipelineConfig, diff_configs
+from corpusclean.io.readers import expand_inputs
+from corpusclean.io.writer import read_json, write_json
+from corpusclean.runner.plan import (
+    READ_FOLDER,
+    STATE_DIR,
+    Segment,
+    Task,
+    completed,
+    cpu_count,
+    files_completed,
+    plan_segments,
+    reduce_global,
+    stage_kinds,
+)
+
+MANIFEST = "manifest.json"
+STATS = "stats.json"
+
+
+class RunError(Exception):
+    """A run cannot start or go on (worded for the user, one line)."""
+
+
+class Executor(Protocol):
+    def run(self, config: PipelineConfig, tasks: list[Task], on_done: Callable[[Task, list[str]], None],
+            on_docs: Callable[[int], None]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# ------------------------------------------------------------------------------ output folder
+def _inputs_listing(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"path": p, "format": f, "size": os.path.getsize(p)} for p, f in files]
+
+
+def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwrite: bool) -> dict[str, Any]:
+    """Create, resume or (with ``overwrite``) restart the output folder; return the manifest.
+
+    Never deletes a folder that does not hold a corpusclean ``manifest.json``.
+    """
+    assert config.output is not None
+    out = Path(config.output)
+    manifest_path = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out}: output exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not manifest_path.exists():
+            raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
+                           "refusing to write into it (choose a new or empty folder)")
+        try:
+            old = read_json(manifest_path)
+        except (OSError, ValueError) as e:
+            raise RunError(f"{manifest_path}: unreadable manifest ({e}); remove the folder by hand") from None
+        changes = []
+        if old.get("fingerprint") != config.fingerprint():
+            old_config = old.get("config", {})
+            changes = diff_configs({k: old_config.get(k) for k in ("input", "shard_size", "stages")},
+                                   config.fingerprint_data()) or ["(config fingerprint)"]
+        if [(i["path"], i["size"]) for i in old.get("inputs", [])] != [(i["path"], i["size"]) for i in inputs]:
+            changes.append("input files (added, removed or changed size)")
+        if not overwrite and changes:
+            raise RunError(f"{out}: holds a run with a different config; changed: {'; '.join(changes)}. "
+                           "Use --overwrite to start over")
+        if not overwrite:
+            return old
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "corpusclean_version": __version__,
+        "fingerprint": config.fingerprint(),
+        "config": config.to_dict(),
+        "inputs": inputs,
+        "stages": [{"index": s.index, "name": s.name, "folder": s.folder, "params": s.params}
+                   for s in config.stages],
+        "segments": {},
+        "status": "running",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    write_json(manifest, manifest_path)
+    return manifest
+
+
+# ---------------------------------------------------------------------------------- the run
+def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = True,
+        executor: Executor | None = None) -> dict[str, Any]:
+    """Run ``config`` to completion (resuming what is already complete); return the statistics."""
+    if not config.stages:
+        raise ConfigError("stages: the pipeline has no stages")
+    if not config.output:
+        raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
+    files = expand_inputs(config.input.paths, config.input.format)
+    inputs = _inputs_listing(files)
+    manifest = prepare_output(config, inputs, overwrite)
+    out = Path(config.output)
+    segments = plan_segments(config.stages, stage_kinds(config.stages))
+    if executor is None:
+        executor = make_executor(config)
+    try:
+        for seg in segments:
+            _run_segment(config, out, seg, segments, files, manifest, executor, progress)
+    finally:
+        executor.close()
+    stats = collect_stats(config, out, segments)
+    write_json(stats, out / STATS)
+    _link_final(out, config.stages[-1].folder)
+    manifest["status"] = "complete"
+    manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    write_json(manifest, out / MANIFEST)
+    return stats
+
+
+def make_executor(config: PipelineConfig) -> Executor:
+    if config.executor.kind == "ray":
+        from corpusclean.runner.ray import RayExecutor
+
+        return RayExecutor(config)
+    from corpusclean.runner.local import LocalExecutor
+
+    return LocalExecutor(config.workers or cpu_count())
+
+
+def _run_segment(config: PipelineConfig, out: Path, seg: Segment, segments: list[Segment],
+                 files: list[tuple[str, str]], manifest: dict[str, Any], executor: Executor,
+                 progress: bool) -> None:
+    all_keys = sorted(completed(out, 0)) if seg.index > 0 else []
+    if seg.index > 0:
+        head = seg.stages[0]
+        name = config.stages[head].folder
+        with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
+            reduce_global(config, out, head, sorted(completed(out, seg.index - 1)))
+    done = completed(out, seg.index)
+    tasks: list[Task] = []
+    total = None
+    if seg.source == -1:
+        finished = files_completed(out, seg.index)
+        for i, (path, fmt) in enumerate(files):
+            if i not in finished:
+                prefix = f"{i:05d}-"
+                tasks.append(Task(str(out), seg.index, file=(i, path, fmt),
+                                  done=[k for k in done if k.startswith(prefix)]))
+    else:
+        tasks = [Task(str(out), seg.index, shard=k) for k in all_keys if k not in done]
+        source = config.stages[seg.source].folder
+        total = sum(int(s["stages"][source]["kept"]) for s in completed(out, seg.index - 1).values())
+    names = " → ".join(config.stages[i].name for i in seg.stages)
+    if seg.scan_for is not None:
+        names += f" (+ scan {config.stages[seg.scan_for].name})"
+    desc = f"pass {seg.index + 1}/{len(segments)}: {names or 'read'}"
+    seg_state = manifest["segments"].setdefault(str(seg.index), {"stages": seg.stages, "shards": {}})
+    for key in done:
+        seg_state["shards"][key] = "complete"
+    bar = tqdm(total=total, desc=desc, unit="doc", disable=not progress, smoothing=0.1)
+    if done and total is not None:
+        bar.update(sum(v["docs"] for v in done.values()))
+    last_write = [0.0]
+
+    def on_done(task: Task, keys: list[str]) -> None:
+        for k in keys:
+            seg_state["shards"][k] = "complete"
+        now = time.monotonic()
+        if now - last_write[0] > 1.0:
+            write_json(manifest, out / MANIFEST)
+            last_write[0] = now
+
+    try:
+        if tasks:
+            executor.run(config, tasks, on_done, bar.update)
+    finally:
+        bar.close()
+    seg_state["shards"] = {k: "complete" for k in completed(out, seg.index)}
+    write_json(manifest, out / MANIFEST)
+
+
+def _link_final(out: Path, folder: str) -> None:
+    final = out / "final"
+    if final.is_symlink() or final.exists():
+        if final.is_symlink() or final.is_file():
+            final.unlink()
+        else:
+            shutil.rmtree(final)
+    try:
+        final.symlink_to(folder, target_is_directory=True)
+    except OSError:  # filesystems without symlinks get a copy
+        shutil.copytree(out / folder, final)
+
+
+# ---------------------------------------------------------------------------------- stats
+def collect_stats(config: PipelineConfig, out: Path, segments: list[Segment]) -> dict[str, Any]:
+    """Merge every shard marker into per-stage statistics (identical however the run was split)."""
+    read = {"documents": 0, "rejected": Counter(), "skipped": Counter(), "errors": [], "bytes": 0}
+    per_stage: dict[str, dict[str, Any]] = {}
+    for seg in segments:
+        for key, shard in completed(out, seg.index).items():
+            if "read" in shard:
+                r = shard["read"]
+                read["documents"] += r["documents"]
+                read["rejected"].update(r["rejected"])
+                read["skipped"].update(r["skipped"])
+                read["errors"].extend(r["errors"])
+                read["bytes"] += r["bytes"]
+            for folder, s in shard["stages"].items():
+                agg = per_stage.setdefault(folder, {
+                    "in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0,
+                    "seconds": 0.0, "details": {}, "counters": {}, "shards": 0})
+                agg["shards"] += 1
+                for k in ("in", "kept", "bytes_in", "bytes_kept", "seconds"):
+                    agg[k] += s[k]
+                agg["rejected"].update(s["rejected"])
+                for reason, det in s.get("details", {}).items():
+                    agg["details"].setdefault(reason, Counter()).update(det)
+                for name, counter in s.get("counters", {}).items():
+                    c = agg["counters"].setdefault(name, Counter())
+                    c.update(counter)
+    stages = []
+    for spec in config.stages:
+        s = per_stage.get(spec.folder, {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0,
+                                         "bytes_kept": 0, "seconds": 0.0, "details": {}, "counters": {},
+                                         "shards": 0})
+        entry = {
+            "folder": spec.folder, "stage": spec.name, "in": s["in"], "kept": s["kept"],
+            "rejected": sum(s["rejected"].values()),
+            "rejected_by_reason": dict(s["rejected"].most_common()),
+            "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "seconds": round(s["seconds"], 3),
+            "shards": s["shards"],
+            "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
+            "counters": {n: dict(sorted(c.items())) for n, c in s["counters"].items()},
+        }
+        state = out / spec.folder / "_global" / "_SUCCESS.json"
+        if state.exists():
+            entry["global"] = read_json(state)
+        stages.append(entry)
+    read_out = {
+        "documents": read["documents"], "rejected": sum(read["rejected"].values()),
+        "rejected_by_reason": dict(read["rejected"].most_common()),
+        "skipped_by_kind": dict(read["skipped"].most_common()),
+        "errors": sorted(read["errors"], key=lambda e: (e["file"], e["offset"])), "bytes": read["bytes"],
+    }
+    return {"read": read_out, "stages": stages, "fingerprint": config.fingerprint()}
+
+
+def funnel_table(stats: dict[str, Any]) -> str:
+    """The funnel as a text table: stage, in, kept, % kept, top reasons."""
+    read = stats["read"]
+    rows = [("read", read["documents"] + read["rejected"], read["documents"],
+             _top(read["rejected_by_reason"]))]
+    for s in stats["stages"]:
+        rows.append((s["folder"], s["in"], s["kept"], _top(s["rejected_by_reason"])))
+    header = ("stage", "in", "kept", "% kept", "top reasons")
+    lines = [header]
+    for name, n_in, kept, reasons in rows:
+        pct = f"{100 * kept / n_in:.1f}" if n_in else "-"
+        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, reasons))
+    widths = [max(len(r[i]) for r in lines) for i in range(4)]
+    text = []
+    for j, r in enumerate(lines):
+        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in (1, 2, 3)] + [r[4]]))
+        if j == 0:
+            text.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
+    skipped = read.get("skipped_by_kind") or {}
+    if skipped:
+        text.append("skipped records (not documents): " + ", ".join(f"{k} {v:,}" for k, v in skipped.items()))
+    for err in read.get("errors", []):
+        text.append(f"damaged input: {err['file']} at byte {err['offset']}: {err['error']}")
+    return "\n".join(text)
+
+
+def _top(reasons: dict[str, int], n: int = 3) -> str:
+    return ", ".join(f"{r} {c:,}" for r, c in list(reasons.items())[:n])
+
+
+def load_stats(output: str | Path) -> dict[str, Any]:
+    path = Path(output) / STATS
+    if not path.exists():
+        raise RunError(f"{output}: no {STATS} here (not a finished corpusclean output folder)")
+    return json.loads(path.read_text())
+
+
+__all__ = ["READ_FOLDER", "STATE_DIR", "RunError", "collect_stats", "funnel_table", "load_stats", "run"]

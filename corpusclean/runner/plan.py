@@ -1,0 +1,269 @@
+"""The run plan and the one task function every executor runs.
+
+A pipeline is cut at its global stages into *segments*. Segment 0 reads the input files; a
+segment that starts with a global stage runs that stage's second pass and then the streaming
+stages after it. A segment that is followed by a global stage also runs that stage's first pass
+(``scan``) on its last output, so the corpus is not read again for it.
+
+Shards are ``(file index, chunk index)`` pairs named ``part-FFFFF-CCCCC``: input files in sorted
+order, each cut into chunks of ``shard_size`` records. They depend only on the input and the
+config, never on the number of workers or the executor.
+
+A task processes the shards of one input file (segment 0) or one shard (later segments) and
+writes, for each shard, every stage's kept and rejected Parquet files and then a marker JSON with
+the shard's statistics. A shard is complete exactly when its marker exists, which is what resume
+reads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpusclean.config import InputConfig, PipelineConfig, StageSpec
+from corpusclean.io.readers import read_chunks
+from corpusclean.io.writer import read_json, write_json, write_parquet
+from corpusclean.stages.base import GlobalStage, Stage
+
+READ_FOLDER = "00_read"
+STATE_DIR = "_state"
+TOP_DETAILS = 30
+
+
+def shard_key(file_index: int, chunk: int) -> str:
+    return f"{file_index:05d}-{chunk:05d}"
+
+
+@dataclass
+class Segment:
+    index: int
+    #: Stage positions (0-based) run in this segment, in order. The first may be a global stage
+    #: running its second pass.
+    stages: list[int]
+    #: Position of the global stage whose scan this segment runs at its end, if any.
+    scan_for: int | None
+    #: Position of the stage whose kept output feeds this segment (-1: the input files).
+    source: int
+
+
+def plan_segments(specs: list[StageSpec], kinds: list[str]) -> list[Segment]:
+    segments: list[Segment] = []
+    current: list[int] = []
+    source = -1
+    for i, kind in enumerate(kinds):
+        if kind == "global":
+            segments.append(Segment(len(segments), current, i, source))
+            source = i - 1
+            current = [i]
+        else:
+            current.append(i)
+    segments.append(Segment(len(segments), current, None, source))
+    return segments
+
+
+@dataclass
+class Task:
+    """One unit of work: the shards of one input file, or one shard, through one segment."""
+
+    output: str
+    segment: int
+    #: (file index, path, format) for tasks that read input files.
+    file: tuple[int, str, str] | None = None
+    #: Shard key for tasks that read a previous stage's Parquet part.
+    shard: str | None = None
+    #: Shards of this file already complete (skipped when the file is read again on resume).
+    done: list[str] = field(default_factory=list)
+
+
+def stage_dir(output: Path, spec: StageSpec) -> Path:
+    return output / spec.folder
+
+
+def marker_path(output: Path, segment: int, key: str) -> Path:
+    return output / STATE_DIR / f"seg{segment:02d}" / f"{key}.json"
+
+
+def file_marker_path(output: Path, segment: int, file_index: int) -> Path:
+    return output / STATE_DIR / f"seg{segment:02d}" / f"file-{file_index:05d}.json"
+
+
+def global_state_dir(output: Path, spec: StageSpec) -> Path:
+    return output / spec.folder / "_global"
+
+
+def doc_bytes(table: pa.Table) -> int:
+    """UTF-8 bytes of the documents' text (or HTML before extraction)."""
+    for col in ("text", "html"):
+        if col in table.column_names and table.num_rows:
+            arr = table.column(col)
+            if arr.null_count < len(arr):
+                return int(pc.sum(pc.binary_length(arr)).as_py() or 0)
+    return 0
+
+
+class Worker:
+    """Per-process state: built stages (``setup`` once) and loaded global states."""
+
+    def __init__(self, config: PipelineConfig):
+        self.config = config
+        self.specs = config.stages
+        self.segments = plan_segments(self.specs, stage_kinds(self.specs))
+        self._stages: dict[int, Stage] = {}
+        self._states: set[int] = set()
+
+    def stage(self, i: int, output: Path | None = None) -> Stage:
+        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
+        if i not in self._stages:
+            st = self.specs[i].build()
+            st.setup()
+            self._stages[i] = st
+        st = self._stages[i]
+        if output is not None and isinstance(st, GlobalStage) and i not in self._states:
+            st.load_state(global_state_dir(output, self.specs[i]))
+            self._states.add(i)
+        return st
+
+    # -------------------------------------------------------------------------------- tasks
+    def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
+        """Run a task; return the shard keys it completed."""
+        output = Path(task.output)
+        seg = self.segments[task.segment]
+        done_keys: list[str] = []
+        for key, table, read_info in self._source(task, seg, output):
+            if key in task.done:
+                continue
+            shard_stats = self._run_shard(output, seg, key, table, read_info)
+            write_json(shard_stats, marker_path(output, seg.index, key))
+            done_keys.append(key)
+            if progress is not None:
+                progress(shard_stats["docs"])
+        if task.file is not None:
+            write_json({"file": task.file[1]}, file_marker_path(output, seg.index, task.file[0]))
+        return done_keys
+
+    def _source(self, task: Task, seg: Segment, output: Path) -> Iterator[tuple[str, pa.Table, dict | None]]:
+        cfg: InputConfig = self.config.input
+        if task.file is not None:
+            file_index, path, fmt = task.file
+            for chunk in read_chunks(path, fmt, cfg, self.config.shard_size, self.config.strict):
+                key = shard_key(file_index, chunk.index)
+                info = None
+                if seg.index == 0:
+                    info = {"rejected": chunk.rejected, "stats": chunk.stats.to_dict()}
+                yield key, chunk.docs, info
+        else:
+            assert task.shard is not None
+            src = stage_dir(output, self.specs[seg.source]) / f"part-{task.shard}.parquet"
+            yield task.shard, pq.read_table(src), None
+
+    def _run_shard(self, output: Path, seg: Segment, key: str, table: pa.Table,
+                   read_info: dict | None) -> dict[str, Any]:
+        stats: dict[str, Any] = {"shard": key, "docs": table.num_rows, "stages": {}}
+        if read_info is not None:
+            rejected = read_info["rejected"]
+            write_parquet(rejected, output / READ_FOLDER / "rejected" / f"part-{key}.parquet")
+            stats["read"] = read_info["stats"]
+            stats["docs"] += rejected.num_rows
+        for i in seg.stages:
+            spec = self.specs[i]
+            stage = self.stage(i, output)
+            t0 = time.perf_counter()
+            stage.check_input(table)
+            out = stage.process(table)
+            seconds = time.perf_counter() - t0
+            n_in, n_kept, n_rej = table.num_rows, out.kept.num_rows, out.rejected.num_rows
+            if n_kept + n_rej != n_in:
+                raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
+                                   f"{n_in} in, {n_kept} kept + {n_rej} rejected")
+            folder = stage_dir(output, spec)
+            write_parquet(out.kept, folder / f"part-{key}.parquet")
+            write_parquet(out.rejected, folder / "rejected" / f"part-{key}.parquet")
+            stats["stages"][spec.folder] = {
+                "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
+                "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                "details": _top_details(out.rejected), "counters": out.counters,
+            }
+            table = out.kept
+        if seg.scan_for is not None:
+            gstage = self.stage(seg.scan_for)
+            assert isinstance(gstage, GlobalStage)
+            gspec = self.specs[seg.scan_for]
+            t0 = time.perf_counter()
+            scan = gstage.scan(table)
+            write_parquet(scan, stage_dir(output, gspec) / "_scan" / f"part-{key}.parquet")
+            stats["scan_seconds"] = time.perf_counter() - t0
+        return stats
+
+
+def _kind(spec: StageSpec) -> str:
+    from corpusclean.stages.base import load_stages
+
+    return load_stages()[spec.name].kind
+
+
+def stage_kinds(specs: list[StageSpec]) -> list[str]:
+    return [_kind(s) for s in specs]
+
+
+def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+    if rejected.num_rows == 0:
+        return {}
+    counts = pc.value_counts(rejected.column("reason")).to_pylist()
+    return {c["values"]: c["counts"] for c in counts}
+
+
+def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
+    """Per reason, the most frequent details (which domain, which word, which benchmark)."""
+    if rejected.num_rows == 0 or "detail" not in rejected.column_names:
+        return {}
+    per: dict[str, Counter] = {}
+    for reason, detail in zip(rejected.column("reason").to_pylist(), rejected.column("detail").to_pylist()):
+        if detail:
+            per.setdefault(reason, Counter())[detail[:120]] += 1
+    return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
+
+
+def reduce_global(config: PipelineConfig, output: Path, position: int, shard_keys: list[str]) -> dict[str, Any]:
+    """The middle step of a global stage: read every shard's scan in shard order, write the state."""
+    spec = config.stages[position]
+    stage = spec.build()
+    assert isinstance(stage, GlobalStage)
+    stage.setup()
+    state = global_state_dir(output, spec)
+    done = state / "_SUCCESS.json"
+    if done.exists():
+        return read_json(done)
+    state.mkdir(parents=True, exist_ok=True)
+    scan_dir = stage_dir(output, spec) / "_scan"
+    files = [scan_dir / f"part-{k}.parquet" for k in sorted(shard_keys)]
+    t0 = time.perf_counter()
+    summary = stage.reduce(files, state) or {}
+    summary = {"summary": summary, "seconds": time.perf_counter() - t0, "shards": len(files)}
+    write_json(summary, done)
+    return summary
+
+
+def completed(output: Path, segment: int) -> dict[str, dict[str, Any]]:
+    """Markers of the shards complete in ``segment`` (shard key → its statistics)."""
+    folder = output / STATE_DIR / f"seg{segment:02d}"
+    if not folder.is_dir():
+        return {}
+    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json")) if not p.stem.startswith("file-")}
+
+
+def files_completed(output: Path, segment: int) -> set[int]:
+    folder = output / STATE_DIR / f"seg{segment:02d}"
+    return {int(p.stem[5:]) for p in folder.glob("file-*.json")} if folder.is_dir() else set()
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
