@@ -86,3 +86,43 @@ def html_page(rng: random.Random, size: int = 20000, title: str | None = None) -
         "<p><a href=\"/privacy\">Privacy</a> | <a href=\"/terms\">Terms</a></p></footer>"
         "</body></html>"
     )
+
+
+# ------------------------------------------------------------------------------ WARC writing
+def warc_record(warc_type: str, url: str, block: bytes, record_id: str,
+                date: str = "2024-01-15T12:00:00Z", extra: dict[str, str] | None = None) -> bytes:
+    """One WARC/1.1 record (uncompressed)."""
+    headers = {
+        "WARC-Type": warc_type,
+        "WARC-Record-ID": f"<urn:uuid:{record_id}>",
+        "WARC-Date": date,
+        "WARC-Target-URI": url,
+        "Content-Length": str(len(block)),
+    }
+    if warc_type in ("response", "request"):
+        headers["Content-Type"] = f"application/http; msgtype={warc_type}"
+    headers.update(extra or {})
+    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def http_response(body: bytes, content_type: str = "text/html; charset=utf-8", status: int = 200) -> bytes:
+    reason = {200: "OK", 301: "Moved Permanently", 404: "Not Found"}.get(status, "OK")
+    head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+def response_record(url: str, html_text: str | bytes, record_id: str, content_type: str = "text/html; charset=utf-8",
+                    status: int = 200) -> bytes:
+    body = html_text.encode("utf-8") if isinstance(html_text, str) else html_text
+    return warc_record("response", url, http_response(body, content_type, status), record_id)
+
+
+def write_warc(path: str, records: list[bytes], compress: bool = True) -> None:
+    """Write records to ``path``; gzip each record as its own member, as Common Crawl does."""
+    import gzip
+
+    with open(path, "wb") as f:
+        for rec in records:
+            f.write(gzip.compress(rec, mtime=0) if compress else rec)
