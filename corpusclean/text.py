@@ -1,29 +1,63 @@
 """The one place where words, lines, paragraphs, bullets, ellipses and n-grams are defined.
 
-Every filter uses these definitions; they are documented here and in the README and pinned by
-golden tests (``tests/test_text.py``). Implementations of the same paper disagree exactly on
-these points, so each choice is written down with its reason.
+Every filter uses these definitions; they are documented here and in ``docs/filters.md`` (the
+README includes that section) and pinned by golden tests (``tests/test_text.py``).
+Implementations of the same paper disagree exactly on these points, so each choice is written
+down once, with its reason.
 
-* **Line** — the text split on ``\\n``, each stripped of surrounding whitespace. Blank lines are
-  *not* lines: they separate paragraphs and would otherwise dilute every line ratio.
-* **Paragraph** — a maximal run of non-blank lines; paragraphs are separated by one or more blank
-  lines (what extraction writes between blocks).
-* **Word** — a whitespace-separated token with leading/trailing punctuation stripped; a token made
-  only of punctuation/symbols (``-``, ``—``, ``#``, ``...``) is not a word. Reason: the Gopher paper
-  counts *words*; a bare bullet glyph or an ellipsis token is not one.
-* **Bullet line** — a line whose first non-space characters are one of :data:`BULLET_GLYPHS`
-  followed by whitespace, or an ordered-list marker ``<1-3 digits>.`` / ``<1-3 digits>)`` followed
-  by whitespace. The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`,
+* **Line** — the text split on ``\\n`` only, each piece stripped of surrounding whitespace
+  (so ``\\r\\n`` files behave like ``\\n`` files). Blank lines are *not* lines: they separate
+  paragraphs, and counting them would dilute every per-line ratio (and make every blank line a
+  "duplicate line").
+* **Paragraph** — a maximal run of lines (as above) between blank lines. A paragraph's text is
+  its lines joined by ``\\n``.
+* **Word** — a whitespace-separated token (``str.split()``: any Unicode whitespace) with leading
+  and trailing punctuation/symbols (Unicode categories ``P*`` and ``S*``) stripped; a token made
+  only of punctuation/symbols (``-``, ``—``, ``#``, ``...``, ``|``) is not a word at all.
+  Reason: the Gopher paper counts *words*, and a bare bullet glyph, an ellipsis token or a table
+  rule is not one; stripping edges makes ``word,`` and ``word`` the same word for n-grams.
+  Inner punctuation stays (``don't``, ``e-mail``, ``3.5``). Case is kept.
+* **Bullet line** — a line whose first characters are one of :data:`BULLET_GLYPHS`, or an
+  ordered-list marker ``<1-3 digits>.`` / ``<1-3 digits>)``, followed by whitespace or the end of
+  the line. The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`,
   both of which this definition counts.
-* **Ellipsis** — ``...`` (three or more dots) or the single character ``…``.
+* **Ellipsis** — a run of three or more dots (``...``, ``.....`` is *one* ellipsis) or the single
+  character ``…``. A line *ends with an ellipsis* if its last characters are an ellipsis,
+  optionally followed by one closing bracket (``[...]``, ``(…)`` are the web's truncation marks).
+* **Duplicate** (lines, paragraphs, n-grams) — an occurrence counts as a duplicate when an
+  identical item occurred *earlier* in the document; first occurrences never count. A document
+  with no repetition scores 0 and ``k`` copies of the same block score ``(k-1)/k``: the share
+  that could be deleted without losing anything.
+* **Characters** — for line and paragraph fractions, the characters of the lines (stripped, no
+  newlines); a paragraph's characters are its lines' characters. For n-gram fractions, the
+  characters of the words (no spaces, no stripped punctuation): numerator and denominator count
+  the same thing, so fractions lie in [0, 1] and do not depend on spacing. A character covered
+  by several counted n-grams (overlapping occurrences) is counted **once** — the paper's
+  "taking care not to count characters that occur in overlapping n-grams more than once".
+* **Top n-gram** — the n-gram with the most occurrences; ties go to the one with more
+  characters, then to the earliest. Its fraction is the characters its occurrences cover (each
+  once). An n-gram that occurs only once is not repetition: a document whose n-grams are all
+  distinct scores 0.
 
-Scripts without spaces (CJK, Thai) give few long "words"; nothing here fails on them.
+Scripts without spaces (CJK, Thai) give few, long "words"; nothing here fails on them.
+
+Tokenisation is done once per document by :func:`analyze`, which returns a :class:`DocView`
+holding lines, paragraphs and words; the filters read everything from it. Views of the most
+recent documents are memoised (keyed by the text itself, so the result never depends on what
+else is in a batch), which lets ``gopher_quality`` and ``gopher_repetition`` share one
+tokenisation when they run one after the other in the same process.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from itertools import filterfalse, repeat
+
+import numpy as np
 
 #: Glyphs that start a bullet line (the extractor writes "-").
 BULLET_GLYPHS: tuple[str, ...] = ("-", "*", "•", "·", "‣", "◦", "⁃", "▪", "▫", "●", "○", "■", "□",
@@ -34,10 +68,14 @@ UNORDERED_BULLET = "- "
 LIST_INDENT = "  "
 
 _BULLET_RE = re.compile(
-    r"^\s*(?:[" + re.escape("".join(BULLET_GLYPHS)) + r"]|\d{1,3}[.)])\s"
+    r"^\s*(?:[" + re.escape("".join(BULLET_GLYPHS)) + r"]|\d{1,3}[.)])(?:\s|$)"
 )
+_BULLET_FIRST = frozenset(BULLET_GLYPHS)
 _ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)")
-_ELLIPSIS_END_RE = re.compile(r"(?:\.{3,}|…)\s*$")
+_ELLIPSIS_END_RE = re.compile(r"(?:\.{3,}|…)[)\]]?\s*$")
+_PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+#: ASCII punctuation and symbols (all of them are Unicode P* or S*).
+_ASCII_PS = string.punctuation
 
 
 def ordered_bullet(n: int) -> str:
@@ -47,29 +85,39 @@ def ordered_bullet(n: int) -> str:
 
 def is_bullet_line(line: str) -> bool:
     """True if ``line`` starts with a bullet (see module docstring)."""
+    first = line.lstrip()[:1]
+    if not first or (first not in _BULLET_FIRST and not first.isdigit()):
+        return False  # fast path: most lines start with a letter
     return _BULLET_RE.match(line) is not None
 
 
 def ends_with_ellipsis(line: str) -> bool:
+    """True if ``line`` ends with ``...`` (3+ dots) or ``…``, optionally then ``)`` or ``]``."""
+    tail = line.rstrip()[-4:]
+    if "..." not in tail and "…" not in tail:
+        return False  # fast path
     return _ELLIPSIS_END_RE.search(line) is not None
 
 
 def count_ellipses(text: str) -> int:
+    """Number of ellipses: runs of 3+ dots (one each, whatever their length) and ``…`` characters."""
+    if "..." not in text and "…" not in text:
+        return 0
     return len(_ELLIPSIS_RE.findall(text))
 
 
 def lines(text: str) -> list[str]:
-    """Non-blank lines, stripped."""
+    """Non-blank lines, stripped (split on ``\\n`` only)."""
     return [s for s in (raw.strip() for raw in text.split("\n")) if s]
 
 
 def paragraphs(text: str) -> list[str]:
-    """Runs of non-blank lines separated by blank lines, each stripped."""
+    """Runs of non-blank lines separated by blank lines; each is its stripped lines joined by ``\\n``."""
     out = []
-    for block in re.split(r"\n\s*\n", text):
-        block = block.strip()
-        if block:
-            out.append(block)
+    for block in _PARA_SPLIT_RE.split(text):
+        ls = lines(block)
+        if ls:
+            out.append("\n".join(ls))
     return out
 
 
@@ -78,6 +126,8 @@ def _is_punct_or_symbol(ch: str) -> bool:
 
 
 def _strip_punct(token: str) -> str:
+    if token.isascii():
+        return token.strip(_ASCII_PS)
     start, end = 0, len(token)
     while start < end and _is_punct_or_symbol(token[start]):
         start += 1
@@ -88,12 +138,21 @@ def _strip_punct(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """Words (see module docstring): whitespace tokens with edge punctuation stripped, non-empty."""
-    out = []
-    for tok in text.split():
-        w = _strip_punct(tok)
-        if w:
-            out.append(w)
-    return out
+    if text.isascii():
+        return list(filter(None, map(str.strip, text.split(), repeat(_ASCII_PS))))
+    return list(filter(None, map(_strip_punct, text.split())))
+
+
+def has_alpha(word: str) -> bool:
+    """True if ``word`` contains at least one alphabetic character (``str.isalpha``)."""
+    return word.isalpha() or any(c.isalpha() for c in word)
+
+
+def count_alpha_words(ws: Iterable[str]) -> int:
+    """How many of ``ws`` contain an alphabetic character (fast path: all-letter words)."""
+    ws = list(ws)
+    rest = list(filterfalse(str.isalpha, ws))
+    return len(ws) - len(rest) + sum(map(has_alpha, rest))
 
 
 _NGRAM_PUNCT_RE = re.compile(r"[^\w\s]+", re.UNICODE)
@@ -104,7 +163,8 @@ def normalize_for_ngrams(text: str) -> list[str]:
 
     As GPT-3 defined a gram (Brown et al. 2020, appendix C): Unicode NFKC, lowercase,
     punctuation removed (replaced by a space, so ``don't`` -> ``don t``; ``_`` counts as
-    punctuation too), then split on whitespace.
+    punctuation too), then split on whitespace. (Not used by the quality filters, whose n-grams
+    are over :func:`words`.)
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _NGRAM_PUNCT_RE.sub(" ", text).replace("_", " ")
@@ -114,3 +174,207 @@ def normalize_for_ngrams(text: str) -> list[str]:
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
     """Contiguous n-grams of ``tokens`` (none if fewer than n tokens)."""
     return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+# ------------------------------------------------------------------------ duplicate counting
+def duplicate_stats(items: Sequence[str], lengths: Sequence[int] | None = None) -> tuple[int, int]:
+    """(number of duplicate items, characters in duplicate items); a duplicate repeats an earlier item.
+
+    ``lengths`` gives each item's character count (default ``len(item)``).
+    """
+    seen: set[str] = set()
+    dup = 0
+    dup_chars = 0
+    for i, item in enumerate(items):
+        if item in seen:
+            dup += 1
+            dup_chars += len(item) if lengths is None else lengths[i]
+        else:
+            seen.add(item)
+    return dup, dup_chars
+
+
+def _covered_chars(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:
+    """Characters of the words covered by n-grams starting at ``starts``, each word counted once."""
+    w = len(lengths)
+    delta = np.bincount(starts, minlength=w + 1)[: w + 1] - np.bincount(starts + n, minlength=w + 1)[: w + 1]
+    covered = np.cumsum(delta[:w]) > 0
+    return int(lengths[covered].sum())
+
+
+def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int],
+                      dup_ns: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Characters in the top n-gram (for each n in ``top_ns``) and in duplicate n-grams (``dup_ns``).
+
+    ``ids`` are the document's words as integers (equal words, equal ids), ``lengths`` their
+    character counts. Exact (no hashing): n-grams are identified by ranking pairs
+    ``(id of the (n-1)-gram at i, id of word i+n-1)``, so two n-grams get one id iff their words
+    are equal. Once no n-gram of some length repeats, no longer one can, and the rest are 0.
+    See the module docstring for the definitions (duplicates exclude first occurrences, a
+    character covered by several counted n-grams counts once).
+    """
+    top_set, dup_set = set(top_ns), set(dup_ns)
+    top: dict[int, int] = dict.fromkeys(top_set, 0)
+    dup: dict[int, int] = dict.fromkeys(dup_set, 0)
+    nmax = max(top_set | dup_set, default=0)
+    w = len(ids)
+    if w < 2 or nmax < 2:
+        return top, dup
+    ids = np.asarray(ids, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    vocab = int(ids.max()) + 1
+    rank = ids  # ids of the (n-1)-grams starting at each position; 1-grams are the words
+    for n in range(2, min(nmax, w) + 1):
+        m = w - n + 1
+        key = rank[:m] * vocab + ids[n - 1:]  # < w * vocab: exact, no hashing
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        is_first = np.empty(m, dtype=bool)  # first of its group in sorted (= earliest) order
+        is_first[0] = True
+        np.not_equal(skey[1:], skey[:-1], out=is_first[1:])
+        if is_first.all():
+            break  # no n-gram of this length repeats, so no longer one does either
+        group_sorted = np.cumsum(is_first) - 1
+        rank = np.empty(m, dtype=np.int64)
+        rank[order] = group_sorted
+        if n in top_set:
+            group_start = np.flatnonzero(is_first)
+            counts = np.diff(np.append(group_start, m))
+            best = counts.max()
+            cands = np.flatnonzero(counts == best)
+            if len(cands) > 1:  # most characters, then earliest first occurrence
+                firsts = order[group_start[cands]]
+                cum = np.concatenate(([0], np.cumsum(lengths)))
+                chars = cum[firsts + n] - cum[firsts]
+                cand = cands[np.lexsort((firsts, -chars))[0]]
+            else:
+                cand = cands[0]
+            starts = order[group_start[cand]:group_start[cand] + best]
+            top[n] = _covered_chars(starts, n, lengths)
+        if n in dup_set:
+            dup[n] = _covered_chars(order[~is_first], n, lengths)
+    return top, dup
+
+
+def duplicate_ngram_chars_reference(tokens: Sequence[str], n: int) -> int:
+    """Slow, obviously-correct reference of the duplicate n-gram character count (for tests).
+
+    Marks every word of every n-gram occurrence that repeats an earlier occurrence, then sums
+    the characters of the marked words: overlapping duplicates count their shared words once.
+    """
+    seen: set[tuple[str, ...]] = set()
+    covered = [False] * len(tokens)
+    for i in range(len(tokens) - n + 1):
+        gram = tuple(tokens[i:i + n])
+        if gram in seen:
+            for j in range(i, i + n):
+                covered[j] = True
+        else:
+            seen.add(gram)
+    return sum(len(t) for t, c in zip(tokens, covered) if c)
+
+
+# ----------------------------------------------------------------------------- document view
+class DocView:
+    """One document tokenised once: lines, paragraphs and words, computed lazily and kept.
+
+    Filters read everything they need from a view (built by :func:`analyze`), so one document
+    is split into lines and words at most once however many signals are computed.
+    """
+
+    __slots__ = ("text", "_lines", "_paragraphs", "_words", "_ids", "_lengths")
+
+    def __init__(self, text: str | None):
+        self.text: str = text or ""
+        self._lines: list[str] | None = None
+        self._paragraphs: list[str] | None = None
+        self._words: list[str] | None = None
+        self._ids: np.ndarray | None = None
+        self._lengths: np.ndarray | None = None
+
+    def _split_lines(self) -> None:
+        ls: list[str] = []
+        paras: list[str] = []
+        cur: list[str] = []
+        for raw in self.text.split("\n"):
+            s = raw.strip()
+            if s:
+                ls.append(s)
+                cur.append(s)
+            elif cur:
+                paras.append("\n".join(cur))
+                cur = []
+        if cur:
+            paras.append("\n".join(cur))
+        self._lines, self._paragraphs = ls, paras
+
+    @property
+    def lines(self) -> list[str]:
+        """Non-blank stripped lines (:func:`lines`)."""
+        if self._lines is None:
+            self._split_lines()
+        return self._lines  # type: ignore[return-value]
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """Paragraphs (:func:`paragraphs`)."""
+        if self._paragraphs is None:
+            self._split_lines()
+        return self._paragraphs  # type: ignore[return-value]
+
+    @property
+    def words(self) -> list[str]:
+        """Words (:func:`words`)."""
+        if self._words is None:
+            self._words = words(self.text)
+        return self._words
+
+    def _encode(self) -> None:
+        ws = self.words
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(ws))}  # first-seen order
+        self._ids = np.fromiter(map(vocab.__getitem__, ws), np.int64, len(ws))
+        self._lengths = np.fromiter(map(len, ws), np.int64, len(ws))
+
+    @property
+    def word_ids(self) -> np.ndarray:
+        """Words as integers, equal words equal ids (first word 0, next new word 1, ...)."""
+        if self._ids is None:
+            self._encode()
+        return self._ids  # type: ignore[return-value]
+
+    @property
+    def word_lengths(self) -> np.ndarray:
+        """Character count of each word."""
+        if self._lengths is None:
+            self._encode()
+        return self._lengths  # type: ignore[return-value]
+
+
+#: Views of recent documents, keyed by text (a pure memo: results never depend on it).
+_VIEWS: OrderedDict[str, DocView] = OrderedDict()
+#: How many views to keep; a shard (10,000 docs) fits, so consecutive filters share tokenisation.
+VIEW_CACHE_SIZE = 10_000
+#: Documents longer than this are not memoised (their views would dominate memory).
+VIEW_CACHE_MAX_CHARS = 20_000
+
+
+def analyze(text: str | None) -> DocView:
+    """The :class:`DocView` of ``text``, memoised for recent short documents."""
+    if text is None:
+        return DocView("")
+    if len(text) > VIEW_CACHE_MAX_CHARS or VIEW_CACHE_SIZE <= 0:
+        return DocView(text)
+    view = _VIEWS.get(text)
+    if view is not None:
+        _VIEWS.move_to_end(text)
+        return view
+    view = DocView(text)
+    _VIEWS[text] = view
+    if len(_VIEWS) > VIEW_CACHE_SIZE:
+        _VIEWS.popitem(last=False)
+    return view
+
+
+def clear_view_cache() -> None:
+    """Forget memoised views (tests, or to free memory between jobs)."""
+    _VIEWS.clear()

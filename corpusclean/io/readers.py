@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +55,15 @@ class ReadStats:
     skipped: Counter = field(default_factory=Counter)
     errors: list[dict[str, Any]] = field(default_factory=list)
     bytes: int = 0
+
+    def take(self) -> ReadStats:
+        """A copy of the counts so far, resetting them (the reader keeps counting into ``self``)."""
+        copy = ReadStats(self.documents, self.rejected.copy(), self.skipped.copy(), list(self.errors), self.bytes)
+        self.documents, self.bytes = 0, 0
+        self.rejected.clear()
+        self.skipped.clear()
+        self.errors.clear()
+        return copy
 
     def to_dict(self) -> dict[str, Any]:
         return {"documents": self.documents, "rejected": dict(self.rejected),
@@ -122,11 +131,13 @@ class _Damage(Exception):
 
 
 class _Source:
-    """A byte stream over a plain or gzip file that tracks where each gzip member starts.
+    """A byte stream over a plain or gzip file that knows where each gzip member starts.
 
     ``record_offset()`` gives the file offset to report for the record starting at the current
-    position: the compressed offset of its gzip member (exact for per-record gzip, as Common
-    Crawl writes), or the plain offset for uncompressed files.
+    position: the compressed offset of the gzip member holding it (exact for per-record gzip, as
+    Common Crawl writes), or the plain offset for uncompressed files. Damage found while
+    decompressing ahead is raised only once every byte before it has been consumed, so every good
+    record before the damage is still read.
     """
 
     def __init__(self, f: IO[bytes]):
@@ -138,11 +149,14 @@ class _Source:
         self.pos = 0  # uncompressed offset of buf[0]
         self.consumed = 0  # compressed bytes fed so far
         self._d = zlib.decompressobj(31) if self.gzip else None
-        self.member_start = 0
-        self._member_of_pos = 0
+        self._started = False
+        self._members: deque[tuple[int, int]] = deque([(0, 0)])  # (uncompressed, compressed) starts
+        self._damage: _Damage | None = None
         self.eof = False
 
     def _fill(self) -> bool:
+        if self._damage is not None:
+            raise self._damage
         if self.eof:
             return False
         raw = self.f.read(_CHUNK)
@@ -152,36 +166,41 @@ class _Source:
                 return False
             self.buf += raw
             return True
+        assert self._d is not None
         if not raw:
             self.eof = True
-            if self._d is not None and not self._d.eof and self._started:
-                raise _Damage(self.member_start, "truncated gzip stream (file ends inside a compressed member)")
+            if not self._d.eof and self._started:
+                self._damage = _Damage(self._members[-1][1],
+                                       "truncated gzip stream (file ends inside a compressed member)")
             return False
         data = raw
         base = self.consumed
         self.consumed += len(raw)
         while data:
-            assert self._d is not None
             if self._d.eof:
-                self.member_start = base + (len(raw) - len(data))
+                self._members.append((self.pos + len(self.buf), base + len(raw) - len(data)))
                 self._d = zlib.decompressobj(31)
-                self._started = False
             try:
                 out = self._d.decompress(data)
             except zlib.error as e:
-                raise _Damage(self.member_start, f"corrupt gzip data ({e})") from None
+                self._damage = _Damage(self._members[-1][1], f"corrupt gzip data ({e})")
+                self.eof = True
+                return True
             self._started = True
             self.buf += out
             data = self._d.unused_data if self._d.eof else b""
         return True
 
-    _started = False
-
     def tell(self) -> int:
         return self.pos
 
     def record_offset(self) -> int:
-        return self.member_start if self.gzip else self.pos
+        if not self.gzip:
+            return self.pos
+        members = self._members
+        while len(members) > 1 and members[1][0] <= self.pos:
+            members.popleft()
+        return members[0][1]
 
     def readline(self, limit: int = 1 << 20) -> bytes:
         while True:
@@ -554,11 +573,11 @@ def read_chunks(path: str, fmt: str, cfg: InputConfig, shard_size: int, strict: 
             stats.documents += 1
             docs.append(rec)
         if len(docs) + len(rejected) >= shard_size:
-            yield Chunk(index, _to_table(docs, schema), _to_table(rejected, rej_schema), stats)
+            yield Chunk(index, _to_table(docs, schema), _to_table(rejected, rej_schema), stats.take())
             index += 1
-            stats, docs, rejected = ReadStats(), [], []
+            docs, rejected = [], []
     if strict and stats.errors:
         err = stats.errors[0]
         raise InputError(f"{err['file']}: damaged at byte {err['offset']}: {err['error']} (--strict)")
     if docs or rejected or index == 0 or stats.errors or stats.skipped:
-        yield Chunk(index, _to_table(docs, schema), _to_table(rejected, rej_schema), stats)
+        yield Chunk(index, _to_table(docs, schema), _to_table(rejected, rej_schema), stats.take())

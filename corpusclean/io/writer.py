@@ -21,10 +21,16 @@ def _tmp(path: Path) -> Path:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` atomically (zstd-compressed, readable by pandas/DuckDB/datasets)."""
+    """Write ``table`` to ``path`` atomically (zstd-compressed, readable by pandas/DuckDB/datasets).
+
+    An empty table is written with its schema and no row group: Hugging Face ``datasets`` fails
+    on a zero-row row group ("BatchSize must be greater than 0").
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
-    pq.write_table(table, tmp, compression="zstd")
+    with pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
+        if table.num_rows:
+            writer.write_table(table)
     os.replace(tmp, path)
 
 

@@ -1,0 +1,468 @@
+"""Corpus-wide deduplication: ``exact_dedup`` then ``minhash_dedup`` (Gopher's order).
+
+Gopher (Rae et al. 2021, appendix A.1.1) removed exact duplicates, then near-duplicates with
+MinHash on 13-gram Jaccard similarity >= 0.8. Both are :class:`GlobalStage` s:
+
+* ``scan`` (per shard) writes a small table: ``id``, a corpus-order key is implicit (the runner
+  hands ``reduce`` the scan files in shard order, rows in shard order), text length, and the
+  hashes / signatures / band keys.
+* ``reduce`` (once) groups: exact hashes by hash partition, MinHash band keys *band by band*
+  (one Parquet column at a time), so peak memory is bounded by one band (8 bytes x documents x 3)
+  plus the candidate edges, never documents x permutations. It writes the ids to remove with
+  their ``duplicate_of`` / ``cluster_id`` / ``similarity`` and the cluster sizes of kept docs.
+* ``process`` (per shard) matches rows to that state **by id**, never by position, so shard
+  counts and worker counts cannot change the result.
+
+Which document survives is deterministic (``keep``): ``first`` in corpus order, ``last``,
+``longest`` or ``shortest`` text (ties to the first). Documentation: ``docs/dedup.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import xxhash
+
+from corpusclean.document import with_columns
+from corpusclean.stages import _minhash as mh
+from corpusclean.stages.base import GlobalStage, StageOutput, param, register
+from corpusclean.text import normalize_for_ngrams
+
+KeepRule = Literal["first", "last", "longest", "shortest"]
+
+#: Rows per partition in exact dedup's reduce: above this the hashes are grouped partition by
+#: partition (re-reading the scan files), so memory stays bounded whatever the corpus size.
+EXACT_PARTITION_ROWS = 4_000_000
+INDEX_FORMAT = "corpusclean-minhash-index"
+INDEX_VERSION = 1
+
+
+# ------------------------------------------------------------------------------- helpers
+def _row_counts(scan_files: list[Path]) -> np.ndarray:
+    return np.array([pq.ParquetFile(p).metadata.num_rows for p in scan_files], np.int64)
+
+
+def _read_column(scan_files: list[Path], column: str) -> pa.ChunkedArray:
+    """One column of every scan file, concatenated in corpus order (Parquet column projection)."""
+    chunks = []
+    for p in scan_files:
+        chunks.extend(pq.read_table(p, columns=[column]).column(0).chunks)
+    if not chunks:
+        return pa.chunked_array([], pa.null())
+    return pa.chunked_array(chunks)
+
+
+def _gather(scan_files: list[Path], offsets: np.ndarray, rows: np.ndarray,
+            columns: list[str]) -> dict[str, pa.Array]:
+    """Values of ``columns`` at global row numbers ``rows`` (sorted), one file at a time."""
+    out: dict[str, list[pa.Array]] = {c: [] for c in columns}
+    for f, path in enumerate(scan_files):
+        lo, hi = offsets[f], offsets[f + 1]
+        a, b = np.searchsorted(rows, [lo, hi])
+        if a == b:
+            continue
+        t = pq.read_table(path, columns=columns)
+        take = pa.array(rows[a:b] - lo, pa.int64())
+        for c in columns:
+            out[c].append(t.column(c).take(take).combine_chunks())
+    return {c: pa.concat_arrays(v) if v else None for c, v in out.items()}  # type: ignore[misc]
+
+
+def _survivors(comp: np.ndarray, rank_key: np.ndarray | None, order_key: np.ndarray,
+               keep: str) -> np.ndarray:
+    """Index (into the arrays) of each component's survivor, for every element.
+
+    ``comp`` labels components; ``order_key`` is the corpus order; ``rank_key`` the text length.
+    """
+    if keep == "first":
+        primary = order_key
+    elif keep == "last":
+        primary = -order_key
+    elif keep == "longest":
+        primary = -rank_key  # type: ignore[operator]
+    else:
+        primary = rank_key  # type: ignore[assignment]
+    order = np.lexsort((order_key, primary, comp))
+    sc = comp[order]
+    first = np.flatnonzero(np.concatenate(([True], sc[1:] != sc[:-1])))
+    best_of_comp = np.empty(comp.size, np.int64)
+    lens = np.diff(first, append=comp.size)
+    best_of_comp[order] = np.repeat(order[first], lens)
+    return best_of_comp
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+# ------------------------------------------------------------------------------ exact_dedup
+@register("exact_dedup")
+class ExactDedup(GlobalStage):
+    """Removes documents whose normalised text is identical to another's (a 128-bit xxh3 hash).
+
+    One document of each group is kept (``keep``); the others are rejected with
+    ``exact_dedup.duplicate``, ``duplicate_of`` (and ``detail``) naming the kept document's id.
+    """
+
+    columns = {"duplicate_of": pa.string()}
+    normalize: Literal["none", "whitespace", "lowercase_punct"] = param(
+        "whitespace", "none: exact text; whitespace: runs of whitespace collapsed, ends stripped; "
+        "lowercase_punct: normalize_for_ngrams tokens (NFKC, lowercase, punctuation removed)")
+    keep: KeepRule = param("first", "Which copy survives: first/last in corpus order, longest/shortest text")
+
+    def _key(self, text: str | None) -> bytes:
+        text = text or ""
+        if self.normalize == "whitespace":
+            text = " ".join(text.split())
+        elif self.normalize == "lowercase_punct":
+            text = " ".join(normalize_for_ngrams(text))
+        return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
+
+    def scan(self, table: pa.Table) -> pa.Table:
+        texts = table.column("text").to_pylist()
+        keys = [self._key(t) for t in texts]
+        return pa.table({
+            "id": table.column("id").cast(pa.string()),
+            "key": pa.array(keys, pa.binary(16)),
+            "length": pa.array([len(t or "") for t in texts], pa.int64()),
+        })
+
+    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+        counts = _row_counts(scan_files)
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        total = int(offsets[-1])
+        parts = max(1, math.ceil(total / EXACT_PARTITION_ROWS))
+        removed_rows: list[np.ndarray] = []
+        survivor_rows: list[np.ndarray] = []
+        groups = 0
+        for part in range(parts):
+            keys_l, rows_l, len_l = [], [], []
+            for f, path in enumerate(scan_files):
+                t = pq.read_table(path, columns=["key", "length"])
+                k = np.frombuffer(t.column("key").combine_chunks().buffers()[1], np.uint8,
+                                  count=16 * t.num_rows).reshape(-1, 16) if t.num_rows else \
+                    np.empty((0, 16), np.uint8)
+                sel = np.flatnonzero(k[:, 0] % parts == part) if parts > 1 else np.arange(t.num_rows)
+                keys_l.append(k[sel])
+                rows_l.append(sel + offsets[f])
+                len_l.append(t.column("length").to_numpy()[sel])
+            if not rows_l:
+                continue
+            k = np.ascontiguousarray(np.concatenate(keys_l)).view(np.uint64).reshape(-1, 2)
+            rows = np.concatenate(rows_l)
+            lengths = np.concatenate(len_l)
+            if rows.size == 0:
+                continue
+            # group identical keys: sort by (key, row), label runs
+            order = np.lexsort((rows, k[:, 1], k[:, 0]))
+            ks = k[order]
+            new = np.concatenate(([True], (ks[1:] != ks[:-1]).any(axis=1)))
+            comp = np.cumsum(new)[np.argsort(order, kind="stable")]
+            best = _survivors(comp, lengths, rows, self.keep)
+            dup = np.flatnonzero(best != np.arange(rows.size))
+            groups += int(np.unique(comp[dup]).size)
+            removed_rows.append(rows[dup])
+            survivor_rows.append(rows[best[dup]])
+        removed = np.concatenate(removed_rows) if removed_rows else np.empty(0, np.int64)
+        survivor = np.concatenate(survivor_rows) if survivor_rows else np.empty(0, np.int64)
+        order = np.argsort(removed, kind="stable")
+        removed, survivor = removed[order], survivor[order]
+        ids_removed = _gather(scan_files, offsets, removed, ["id"])["id"]
+        uniq, inv = np.unique(survivor, return_inverse=True)
+        ids_surv = _gather(scan_files, offsets, uniq, ["id"])["id"]
+        if removed.size:
+            dup_of = ids_surv.take(pa.array(inv, pa.int64()))  # type: ignore[union-attr]
+        else:
+            ids_removed = dup_of = pa.array([], pa.string())
+        _write(pa.table({"id": ids_removed, "duplicate_of": dup_of}), state_dir / "exact_dedup.parquet")
+        return {"docs": total, "duplicate_groups": groups, "duplicates": int(removed.size)}
+
+    def load_state(self, state_dir: Path) -> None:
+        t = pq.read_table(state_dir / "exact_dedup.parquet")
+        self._ids = t.column("id").combine_chunks()
+        self._dup_of = t.column("duplicate_of").combine_chunks()
+
+    def process(self, table: pa.Table) -> StageOutput:
+        self.check_input(table)
+        pos = pc.index_in(table.column("id").cast(pa.string()), value_set=self._ids)
+        dup_of = self._dup_of.take(pos) if len(self._ids) else pa.nulls(table.num_rows, pa.string())
+        table = with_columns(table, {"duplicate_of": dup_of}, self.columns)
+        verdicts = [None if d is None else ("duplicate", d) for d in dup_of.to_pylist()]
+        return self.split(table, verdicts)
+
+
+# ----------------------------------------------------------------------------- minhash_dedup
+@register("minhash_dedup")
+class MinHashDedup(GlobalStage):
+    """Removes near-duplicates: MinHash signatures, LSH bands, verified edges, connected components.
+
+    Kept documents get ``cluster_id`` (the id of their cluster's survivor; their own id when
+    alone) and ``cluster_size``; removed ones are rejected with ``minhash_dedup.near_duplicate``,
+    ``duplicate_of`` (the survivor's id) and ``similarity`` (estimated Jaccard with it).
+    """
+
+    columns = {"cluster_id": pa.string(), "cluster_size": pa.int64(),
+               "duplicate_of": pa.string(), "similarity": pa.float64()}
+
+    threshold: float = param(0.8, "Jaccard similarity of shingle sets at or above which two docs are "
+                                  "near-duplicates (Gopher: 0.8)")
+    ngram_size: int = param(13, "Shingle length in units (Gopher: 13 words; FineWeb: 5)")
+    shingle: Literal["word", "char"] = param("word", "Shingle unit: normalised words or characters")
+    digits: Literal["keep", "zero", "drop"] = param(
+        "keep", "Digit handling after normalisation: keep, map every digit to 0, or drop digits")
+    num_perm: int = param(128, "MinHash permutations (signature length)")
+    seed: int = param(1, "Seed of the permutations (datasketch's default is 1)")
+    bands: int | None = param(None, "LSH bands (with rows); null: chosen by datasketch's optimal rule")
+    rows: int | None = param(None, "Rows per band (with bands); null: chosen by datasketch's optimal rule")
+    lsh_threshold: float | None = param(
+        None, "Threshold given to the optimal-parameter rule; null: threshold - 0.2 when verifying "
+              "(candidates generous, verification exact), threshold when verify is none")
+    verify: Literal["exact", "signature", "none"] = param(
+        "exact", "Check each candidate pair before linking it: exact Jaccard of the shingle sets, "
+                 "estimated Jaccard of the signatures, or no check (plain LSH)")
+    keep: KeepRule = param("first", "Which cluster member survives: first/last in corpus order, "
+                                    "longest/shortest text")
+    against: list[str] = param([], "Signature indexes of earlier runs (their state folder or its "
+                                    "index/ subfolder): documents near-duplicating any are removed")
+    write_index: bool = param(True, "Write this run's kept documents as a signature index (state/index/)")
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.ngram_size < 1 or self.ngram_size > 256:
+            raise ValueError(f"ngram_size must be between 1 and 256, got {self.ngram_size}")
+        if self.num_perm < 2 or self.num_perm > 1024:
+            raise ValueError(f"num_perm must be between 2 and 1024, got {self.num_perm}")
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both bands and rows, or neither (then they are chosen from the threshold)")
+        if self.bands is not None and self.rows is not None:
+            if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+                raise ValueError(f"bands x rows must be at least 1 and at most num_perm={self.num_perm}, "
+                                 f"got {self.bands} x {self.rows}")
+            if self.rows > 256:
+                raise ValueError("rows must be at most 256")
+            self._bands, self._rows = self.bands, self.rows
+        else:
+            t = self.lsh_threshold
+            if t is None:
+                t = max(0.05, self.threshold - 0.2) if self.verify != "none" else self.threshold
+            if not 0.0 < t < 1.0:
+                raise ValueError(f"lsh_threshold must be in (0, 1), got {t}")
+            self._bands, self._rows = mh.optimal_param(round(t, 6), self.num_perm)
+
+    # ------------------------------------------------------------------ signatures (pass 1)
+    def signatures(self, texts: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(signatures, shingle hashes, their doc index, shingles per doc)`` of a batch."""
+        hashes, docs, per_doc = mh.batch_shingles(texts, self.ngram_size, self.shingle, self.digits)
+        sigs = mh.signatures(hashes, docs, len(texts), self.num_perm, self.seed)
+        return sigs, hashes, docs, per_doc
+
+    def scan(self, table: pa.Table) -> pa.Table:
+        texts = table.column("text").to_pylist()
+        sigs, hashes, docs, per_doc = self.signatures(texts)
+        keys = mh.band_keys(sigs, self._bands, self._rows)
+        n = len(texts)
+        cols: dict[str, Any] = {
+            "id": table.column("id").cast(pa.string()),
+            "length": pa.array([len(t or "") for t in texts], pa.int64()),
+            "n_shingles": pa.array(per_doc.astype(np.int32)),
+            "sig": pa.FixedSizeListArray.from_arrays(pa.array(sigs.reshape(-1)), self.num_perm),
+        }
+        for j in range(self._bands):
+            cols[f"b{j}"] = pa.array(keys[:, j])
+        if self.verify == "exact":
+            # sorted distinct shingle hashes per document (exact Jaccard in reduce)
+            combo = np.unique((docs.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64))
+            vals = (combo & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            cnt = np.bincount((combo >> np.uint64(32)).astype(np.int64), minlength=n)
+            offs = np.concatenate(([0], np.cumsum(cnt))).astype(np.int32)
+            cols["shingles"] = pa.ListArray.from_arrays(pa.array(offs), pa.array(vals))
+        return pa.table(cols)
+
+    # ------------------------------------------------------------------------ index (reuse)
+    def _index_meta(self) -> dict[str, Any]:
+        return {"format": INDEX_FORMAT, "version": INDEX_VERSION, "hash": mh.HASH_VERSION,
+                "scheme": "affine32", "num_perm": self.num_perm, "seed": self.seed,
+                "bands": self._bands, "rows": self._rows, "ngram_size": self.ngram_size,
+                "shingle": self.shingle, "digits": self.digits}
+
+    def _open_index(self, path_str: str) -> tuple[Path, dict[str, Any]]:
+        path = Path(path_str)
+        if (path / "index" / "meta.json").exists():
+            path = path / "index"
+        meta_file = path / "meta.json"
+        if not meta_file.exists():
+            raise ValueError(f"minhash_dedup.against: {path_str!r} is not a signature index "
+                             "(no meta.json there or in its index/ folder)")
+        meta = json.loads(meta_file.read_text())
+        mine = self._index_meta()
+        bad = [f"{k}={meta.get(k)!r} (this stage: {v!r})" for k, v in mine.items() if meta.get(k) != v]
+        if bad:
+            raise ValueError(f"minhash_dedup.against: index {path_str!r} was built with other settings: "
+                             + ", ".join(bad))
+        if self.verify == "exact" and not meta.get("has_shingles"):
+            raise ValueError(f"minhash_dedup.against: index {path_str!r} has no shingle sets; "
+                             "use verify: signature with it")
+        return path, meta
+
+    # ------------------------------------------------------------------------ reduce (middle)
+    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+        old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
+        files = old_files + list(scan_files)
+        counts = _row_counts(files)
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        n_old = int(offsets[len(old_files)])
+        total = int(offsets[-1])
+        has_sig = _read_column(files, "n_shingles").to_numpy() > 0 if total else np.zeros(0, bool)
+        valid_rows = np.flatnonzero(has_sig)
+
+        # 1. candidates, band by band: star edges from each bucket's first row to its others
+        edge_codes = np.empty(0, np.int64)
+        candidates = 0
+        for j in range(self._bands):
+            keys = _read_column(files, f"b{j}").to_numpy()[valid_rows] if total else np.empty(0, np.uint64)
+            order = np.argsort(keys, kind="stable")
+            ks = keys[order]
+            rows = valid_rows[order]
+            del keys, order
+            new = np.empty(ks.size, bool)
+            if ks.size:
+                new[0] = True
+                np.not_equal(ks[1:], ks[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
+            member = ~new & (rows >= n_old)  # edges among old documents are not needed
+            codes = first[member] * total + rows[member]
+            candidates += int(codes.size)
+            edge_codes = np.unique(np.concatenate([edge_codes, codes]))
+            del ks, rows, new, first, member, codes
+        ea = edge_codes // max(total, 1)
+        eb = edge_codes % max(total, 1)
+
+        # 2. verification: gather what the endpoints need, compute similarities per edge
+        nodes = np.unique(np.concatenate([ea, eb]))
+        cols = ["id", "length", "sig"] + (["shingles"] if self.verify == "exact" else [])
+        got = _gather(files, offsets, nodes, cols) if nodes.size else {}
+        if nodes.size:
+            sig = got["sig"].flatten().to_numpy().reshape(-1, self.num_perm)
+            ia = np.searchsorted(nodes, ea)
+            ib = np.searchsorted(nodes, eb)
+            est = np.empty(ea.size, np.float64)
+            for s in range(0, ea.size, 65536):
+                est[s:s + 65536] = (sig[ia[s:s + 65536]] == sig[ib[s:s + 65536]]).mean(axis=1)
+            if self.verify == "signature":
+                ok = est >= self.threshold
+            elif self.verify == "exact":
+                sh = got["shingles"]
+                offs = sh.offsets.to_numpy()
+                vals = sh.values.to_numpy()
+                ok = np.zeros(ea.size, bool)
+                for e in range(ea.size):
+                    a = vals[offs[ia[e]]:offs[ia[e] + 1]]
+                    b = vals[offs[ib[e]]:offs[ib[e] + 1]]
+                    inter = np.intersect1d(a, b, assume_unique=True).size
+                    union = a.size + b.size - inter
+                    ok[e] = union > 0 and inter >= self.threshold * union
+            else:
+                ok = np.ones(ea.size, bool)
+            # 3. clusters: connected components of accepted edges over the compact node ids
+            root = mh.connected_components(ia[ok], ib[ok], nodes.size)
+            lengths = got["length"].to_numpy()
+            comp_size = np.bincount(root, minlength=nodes.size)[root]
+            in_cluster = comp_size > 1
+            # old-index rows come first in the global numbering, so a component holding one has
+            # an old row as its root (its smallest node): that index document survives
+            is_old = nodes < n_old
+            best = _survivors(root, lengths, nodes, self.keep)
+            best = np.where(is_old[root], root, best)
+            ids = got["id"]
+            sel = np.flatnonzero(in_cluster & ~is_old)
+            surv = best[sel]
+            removed = surv != sel
+            sim = np.where(removed, (sig[sel] == sig[surv]).mean(axis=1), 0.0)
+            surv_ids = ids.take(pa.array(surv, pa.int64()))
+            state = pa.table({
+                "id": ids.take(pa.array(sel, pa.int64())),
+                "cluster_id": surv_ids,
+                "cluster_size": pa.array(comp_size[sel].astype(np.int64)),
+                "duplicate_of": pc.if_else(pa.array(removed), surv_ids, pa.scalar(None, pa.string())),
+                "similarity": pa.array(sim, pa.float64(), mask=~removed),
+            })
+            n_removed = int(removed.sum())
+            n_clusters = int(np.unique(root[in_cluster]).size)
+            accepted = int(ok.sum())
+        else:
+            state = pa.table({"id": pa.array([], pa.string()), "cluster_id": pa.array([], pa.string()),
+                              "cluster_size": pa.array([], pa.int64()),
+                              "duplicate_of": pa.array([], pa.string()),
+                              "similarity": pa.array([], pa.float64())})
+            n_removed = n_clusters = accepted = 0
+        _write(state, state_dir / "minhash_dedup.parquet")
+        if self.write_index:
+            self._write_index(scan_files, state, state_dir / "index")
+        return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows,
+                "candidate_pairs": int(edge_codes.size), "band_collisions": candidates,
+                "accepted_pairs": accepted, "clusters": n_clusters, "near_duplicates": n_removed}
+
+    def _write_index(self, scan_files: list[Path], state: pa.Table, index_dir: Path) -> None:
+        """This run's kept documents (with a signature) as an index a later run can dedup against.
+
+        Layout: ``meta.json`` (the settings that must match) and ``docs.parquet`` with ``id``,
+        ``length``, ``n_shingles``, ``sig`` (fixed-size list of uint32), ``b0..b{bands-1}``
+        (uint64 band keys) and, when built with ``verify: exact``, ``shingles``.
+        """
+        index_dir.mkdir(parents=True, exist_ok=True)
+        removed = state.filter(pc.is_valid(state.column("duplicate_of"))).column("id").combine_chunks()
+        tmp = index_dir / "docs.parquet.tmp"
+        writer: pq.ParquetWriter | None = None
+        rows = 0
+        for path in scan_files:
+            t = pq.read_table(path)
+            keep = pc.and_(pc.invert(pc.is_in(t.column("id"), value_set=removed)),
+                           pc.greater(t.column("n_shingles"), 0))
+            t = t.filter(keep)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, t.schema)
+            writer.write_table(t)
+            rows += t.num_rows
+        if writer is None:
+            return
+        writer.close()
+        tmp.replace(index_dir / "docs.parquet")
+        meta = dict(self._index_meta(), docs=rows, has_shingles=self.verify == "exact")
+        (index_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+
+    # ------------------------------------------------------------------------- pass 2
+    def load_state(self, state_dir: Path) -> None:
+        t = pq.read_table(state_dir / "minhash_dedup.parquet")
+        self._state = t.combine_chunks()
+        self._ids = self._state.column("id").combine_chunks()
+
+    def process(self, table: pa.Table) -> StageOutput:
+        self.check_input(table)
+        ids = table.column("id").cast(pa.string())
+        pos = pc.index_in(ids, value_set=self._ids)
+        st = self._state
+
+        def col(name: str) -> pa.Array:
+            return st.column(name).combine_chunks().take(pos)
+
+        cluster_id = pc.coalesce(col("cluster_id"), ids)
+        size = pc.coalesce(col("cluster_size"), pa.scalar(1, pa.int64()))
+        dup_of = col("duplicate_of")
+        sim = col("similarity")
+        table = with_columns(table, {"cluster_id": cluster_id, "cluster_size": size,
+                                     "duplicate_of": dup_of, "similarity": sim}, self.columns)
+        verdicts = [None if d is None else ("near_duplicate", f"{d} (estimated Jaccard {s:.3f})")
+                    for d, s in zip(dup_of.to_pylist(), sim.to_pylist())]
+        return self.split(table, verdicts)
+

@@ -1,0 +1,38 @@
+"""Shared fixtures: small crawl files generated on the fly."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpusclean import synth
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+
+def make_warc(path: Path, n_pages: int = 20, seed: int = 0, compress: bool = True) -> list[str]:
+    """A WARC with ``n_pages`` HTML responses (plus request/metadata records); returns their ids."""
+    rng = random.Random(seed)
+    records = []
+    ids = []
+    for i in range(n_pages):
+        url = f"https://site{i % 4}.example/page/{i}"
+        rid = f"00000000-0000-4000-8000-{seed:04d}{i:08d}"
+        records.append(synth.warc_record("request", url, b"GET / HTTP/1.1\r\n\r\n", f"r{rid}"))
+        records.append(synth.response_record(url, synth.html_page(rng, 1500), rid))
+        ids.append(f"urn:uuid:{rid}")
+    records.append(synth.warc_record("metadata", "https://site0.example/", b"a: b\r\n", "meta-1"))
+    synth.write_warc(str(path), records, compress=compress)
+    return ids
+
+
+@pytest.fixture
+def warc_file(tmp_path: Path) -> Path:
+    p = tmp_path / "crawl.warc.gz"
+    make_warc(p)
+    return p

@@ -1,0 +1,76 @@
+"""Config validation: every error names the key path, what was expected and what was found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpusclean.config import ConfigError, diff_configs, load_config, parse_config
+
+
+def err(data) -> str:
+    with pytest.raises(ConfigError) as e:
+        parse_config(data)
+    return str(e.value)
+
+
+def test_wrong_type_names_the_key_path() -> None:
+    msg = err({"stages": [{"passthrough": {}}, {"passthrough": None}, {"domain_cap": {"max_per_domain": "fifty"}}]})
+    assert msg == "stages[2].domain_cap.max_per_domain: expected an integer, got 'fifty'"
+
+
+def test_unknown_stage_lists_known_ones() -> None:
+    msg = err({"stages": [{"no_such_stage": {}}]})
+    assert msg.startswith("stages[0]: unknown stage 'no_such_stage'; known stages: ")
+    assert "passthrough" in msg and "domain_cap" in msg
+
+
+def test_unknown_parameter_lists_valid_ones() -> None:
+    assert err({"stages": [{"domain_cap": {"max_per_host": 3}}]}) == (
+        "stages[0].domain_cap.max_per_host: unknown parameter; valid parameters: max_per_domain")
+
+
+def test_unknown_top_level_and_nested_keys() -> None:
+    assert err({"inptu": "x"}).startswith("inptu: unknown key; valid keys: ")
+    assert err({"input": {"paths": ["a"], "formt": "warc"}}).startswith("input.formt: unknown key")
+    assert err({"input": {"format": "csv"}}) == (
+        "input.format: expected one of 'auto', 'warc', 'wet', 'jsonl', 'parquet', got 'csv'")
+    assert err({"workers": 0}) == "workers: expected a positive integer, got 0"
+    assert err({"stages": {"extract": {}}}).startswith("stages: expected a list")
+    assert err({"stages": [{"a": {}, "b": {}}]}).startswith("stages[0]: expected a mapping with one stage name")
+    assert err({"executor": "spark"}) == "executor.kind: expected one of 'local', 'ray', got 'spark'"
+
+
+def test_repeated_stage_types_each_get_a_folder() -> None:
+    cfg = parse_config({"input": "x.jsonl", "stages": [{"domain_cap": {"max_per_domain": 5}},
+                                                       "passthrough", {"domain_cap": {"max_per_domain": 2}}]})
+    assert [s.folder for s in cfg.stages] == ["01_domain_cap", "02_passthrough", "03_domain_cap"]
+    assert [s.params for s in cfg.stages] == [{"max_per_domain": 5}, {}, {"max_per_domain": 2}]
+    assert cfg.input.paths == ["x.jsonl"]
+
+
+def test_yaml_errors_are_one_line(tmp_path: Path) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text("stages:\n  - extract: {\n")
+    with pytest.raises(ConfigError, match=r"invalid YAML \(line \d+, column \d+\)"):
+        load_config(p)
+    p.write_text("!!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_config(p)  # safe_load only
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_fingerprint_ignores_workers_and_output_but_not_params() -> None:
+    a = parse_config({"stages": ["passthrough"], "workers": 1, "output": "a"})
+    b = parse_config({"stages": ["passthrough"], "workers": 4, "output": "b"})
+    c = parse_config({"stages": ["passthrough"], "shard_size": 5})
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+    assert diff_configs(a.fingerprint_data(), c.fingerprint_data()) == ["shard_size (10000 -> 5)"]
+
+
+def test_shipped_configs_validate() -> None:
+    root = Path(__file__).resolve().parent.parent / "configs"
+    for path in sorted(root.glob("*.yaml")):
+        assert load_config(path).stages, path
