@@ -149,7 +149,7 @@ def test_oversized_records_are_rejected_not_loaded(tmp_path: Path) -> None:
 
 def test_wet_conversion_records(tmp_path: Path) -> None:
     recs = [synth.warc_record("warcinfo", "", b"x", "0"),
-            synth.warc_record("conversion", "http://a/1", "Plain text here.\nSecond line.".encode(), "1")]
+            synth.warc_record("conversion", "http://a/1", b"Plain text here.\nSecond line.", "1")]
     p = tmp_path / "a.warc.wet.gz"
     synth.write_warc(str(p), recs)
     assert expand_inputs([str(p)]) == [(str(p), "wet")]

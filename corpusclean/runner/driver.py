@@ -212,7 +212,7 @@ def collect_stats(config: PipelineConfig, out: Path, segments: list[Segment]) ->
     read = {"documents": 0, "rejected": Counter(), "skipped": Counter(), "errors": [], "bytes": 0}
     per_stage: dict[str, dict[str, Any]] = {}
     for seg in segments:
-        for key, shard in completed(out, seg.index).items():
+        for _key, shard in completed(out, seg.index).items():
             if "read" in shard:
                 r = shard["read"]
                 read["documents"] += r["documents"]

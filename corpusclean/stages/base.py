@@ -28,14 +28,11 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
-Verdict = typing.Union[None, str, tuple[str, str]]
-
-MISSING = dataclasses.MISSING
+Verdict = str | tuple[str, str] | None
 
 
 def param(default: Any, doc: str) -> Any:
@@ -251,8 +248,3 @@ def get_stage_class(name: str) -> type[Stage]:
     if name not in stages:
         raise KeyError(name)
     return stages[name]
-
-
-def filter_rows(table: pa.Table, mask: pa.Array) -> pa.Table:
-    """Rows of ``table`` where ``mask`` is true (null counts as false)."""
-    return table.filter(pc.fill_null(mask, False))
