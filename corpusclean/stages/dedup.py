@@ -98,6 +98,15 @@ def _survivors(comp: np.ndarray, rank_key: np.ndarray | None, order_key: np.ndar
     return best_of_comp
 
 
+def _binary16(col: pa.ChunkedArray) -> np.ndarray:
+    """A fixed_size_binary(16) column as an ``(n, 16)`` uint8 array."""
+    arr = col.combine_chunks()
+    if len(arr) == 0:
+        return np.empty((0, 16), np.uint8)
+    raw = np.frombuffer(arr.buffers()[1], np.uint8, count=16 * (arr.offset + len(arr)))
+    return np.ascontiguousarray(raw[16 * arr.offset:].reshape(-1, 16))
+
+
 def _write(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     pq.write_table(table, tmp)
@@ -148,10 +157,9 @@ class ExactDedup(GlobalStage):
             keys_l, rows_l, len_l = [], [], []
             for f, path in enumerate(scan_files):
                 t = pq.read_table(path, columns=["key", "length"])
-                k = np.frombuffer(t.column("key").combine_chunks().buffers()[1], np.uint8,
-                                  count=16 * t.num_rows).reshape(-1, 16) if t.num_rows else \
-                    np.empty((0, 16), np.uint8)
-                sel = np.flatnonzero(k[:, 0] % parts == part) if parts > 1 else np.arange(t.num_rows)
+                k = _binary16(t.column("key"))
+                sel = (np.flatnonzero(k.view(np.uint64)[:, 0] % np.uint64(parts) == part)
+                       if parts > 1 else np.arange(t.num_rows))
                 keys_l.append(k[sel])
                 rows_l.append(sel + offsets[f])
                 len_l.append(t.column("length").to_numpy()[sel])
@@ -270,7 +278,6 @@ class MinHashDedup(GlobalStage):
         texts = table.column("text").to_pylist()
         sigs, hashes, docs, per_doc = self.signatures(texts)
         keys = mh.band_keys(sigs, self._bands, self._rows)
-        n = len(texts)
         cols: dict[str, Any] = {
             "id": table.column("id").cast(pa.string()),
             "length": pa.array([len(t or "") for t in texts], pa.int64()),
@@ -280,12 +287,10 @@ class MinHashDedup(GlobalStage):
         for j in range(self._bands):
             cols[f"b{j}"] = pa.array(keys[:, j])
         if self.verify == "exact":
-            # sorted distinct shingle hashes per document (exact Jaccard in reduce)
-            combo = np.unique((docs.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64))
-            vals = (combo & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-            cnt = np.bincount((combo >> np.uint64(32)).astype(np.int64), minlength=n)
-            offs = np.concatenate(([0], np.cumsum(cnt))).astype(np.int32)
-            cols["shingles"] = pa.ListArray.from_arrays(pa.array(offs), pa.array(vals))
+            # every shingle hash of each document (grouped by document already; reduce takes
+            # the distinct ones of the few candidate documents, cheaper than sorting them all here)
+            offs = np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64)
+            cols["shingles"] = pa.LargeListArray.from_arrays(pa.array(offs), pa.array(hashes))
         return pa.table(cols)
 
     # ------------------------------------------------------------------------ index (reuse)
@@ -366,9 +371,16 @@ class MinHashDedup(GlobalStage):
                 offs = sh.offsets.to_numpy()
                 vals = sh.values.to_numpy()
                 ok = np.zeros(ea.size, bool)
+                distinct: dict[int, np.ndarray] = {}
+
+                def shingles_of(i: int) -> np.ndarray:
+                    if i not in distinct:
+                        distinct[i] = np.unique(vals[offs[i]:offs[i + 1]])
+                    return distinct[i]
+
                 for e in range(ea.size):
-                    a = vals[offs[ia[e]]:offs[ia[e] + 1]]
-                    b = vals[offs[ib[e]]:offs[ib[e] + 1]]
+                    a = shingles_of(int(ia[e]))
+                    b = shingles_of(int(ib[e]))
                     inter = np.intersect1d(a, b, assume_unique=True).size
                     union = a.size + b.size - inter
                     ok[e] = union > 0 and inter >= self.threshold * union
