@@ -174,6 +174,10 @@ class FineWebQuality(FilterStage):
     """
 
     retunable = True
+    thresholds = {"fw_line_punct_frac": ("min_line_punct_frac", "min"),
+                  "fw_short_line_frac": ("max_short_line_frac", "max"),
+                  "fw_dup_line_char_frac": ("max_dup_line_char_frac", "max"),
+                  "fw_newline_word_ratio": ("max_newline_word_ratio", "max")}
     columns = {
         "fw_line_punct_frac": pa.float64(),
         "fw_short_line_frac": pa.float64(),

@@ -23,6 +23,7 @@ or makes the parser raise is rejected (``extract.timeout`` / ``extract.error``),
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -336,6 +337,8 @@ class Extract(Stage):
         if self.backend == "trafilatura":
             import trafilatura
 
+            # trafilatura logs every unparsable page at ERROR; we report those as reasons instead
+            logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
             self._trafilatura = trafilatura
             self._renderer = _Renderer(include_links=self.include_links)
         else:

@@ -58,6 +58,14 @@ class GopherQuality(FilterStage):
     """
 
     retunable = True
+    thresholds = {"gq_word_count": (("min_doc_words", "min"), ("max_doc_words", "max")),
+                  "gq_mean_word_length": (("min_mean_word_length", "min"), ("max_mean_word_length", "max")),
+                  "gq_hash_word_ratio": ("max_hash_word_ratio", "max"),
+                  "gq_ellipsis_word_ratio": ("max_ellipsis_word_ratio", "max"),
+                  "gq_bullet_line_frac": ("max_bullet_line_frac", "max"),
+                  "gq_ellipsis_line_frac": ("max_ellipsis_line_frac", "max"),
+                  "gq_alpha_word_frac": ("min_alpha_word_frac", "min"),
+                  "gq_stop_word_count": ("min_stop_words", "min")}  # type: ignore[dict-item]
     columns = {
         "gq_word_count": pa.int64(),
         "gq_mean_word_length": pa.float64(),
@@ -158,6 +166,11 @@ class GopherRepetition(FilterStage):
     """
 
     retunable = True
+    thresholds = {"gr_dup_line_frac": ("max_dup_line_frac", "max"), "gr_dup_para_frac": ("max_dup_para_frac", "max"),
+                  "gr_dup_line_char_frac": ("max_dup_line_char_frac", "max"),
+                  "gr_dup_para_char_frac": ("max_dup_para_char_frac", "max"),
+                  **{f"gr_top_{n}gram_char_frac": (f"max_top_{n}gram_char_frac", "max") for n in (2, 3, 4)},
+                  **{f"gr_dup_{n}gram_char_frac": (f"max_dup_{n}gram_char_frac", "max") for n in range(5, 11)}}
     columns = {
         "gr_dup_line_frac": pa.float64(),
         "gr_dup_para_frac": pa.float64(),

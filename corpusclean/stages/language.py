@@ -80,6 +80,7 @@ class LanguageID(FilterStage):
     """
 
     retunable = True
+    thresholds = {"language_score": ("min_score", "min"), "language": ("languages", "in")}
     columns = {"language": pa.string(), "language_score": pa.float64()}
 
     languages: list[str] | None = param(None, "Languages to keep, as model labels (e.g. [en]); none keeps any language")

@@ -155,7 +155,7 @@ def normal_pages(seed: int = 2, n: int = 150) -> list[tuple[str, str]]:
                                       + html.escape(paragraph(rng)) + "</p></div>", ""),
     }
     names = list(extras)
-    for i in range(n):
+    for _ in range(n):
         page = html_page(rng, size=rng.choice([1500, 4000, 8000, 20000]))
         chosen = rng.sample(names, rng.randint(1, 5))
         for name in chosen:
