@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusclean.document import from_dicts, unify
-from corpusclean.stages.base import GlobalStage, Stage, StageOutput
+from corpusclean.stages.base import GlobalStage, Stage, StageOutput, run_streaming
 
 
 @dataclass
@@ -60,10 +60,19 @@ class Pipeline:
         if setup:
             self.setup()
         rejected: list[pa.Table] = []
-        for stage in self.stages:
-            out = run_stage_in_memory(stage, table)
-            table = out.kept
-            rejected.append(out.rejected)
+        streaming: list[Stage] = []
+        for stage in [*self.stages, None]:
+            if stage is not None and not isinstance(stage, GlobalStage):
+                streaming.append(stage)
+                continue
+            for out, _ in run_streaming(streaming, table):
+                table = out.kept
+                rejected.append(out.rejected)
+            streaming = []
+            if stage is not None:
+                out = run_stage_in_memory(stage, table)
+                table = out.kept
+                rejected.append(out.rejected)
         return Result(table, unify(rejected))
 
 

@@ -43,9 +43,10 @@ Scripts without spaces (CJK, Thai) give few, long "words"; nothing here fails on
 
 Tokenisation is done once per document by :func:`analyze`, which returns a :class:`DocView`
 holding lines, paragraphs and words; every signal of a filter is read from that one view. The
-view can also be memoised across filters (keyed by the text itself, so results never depend on
-what else is in a batch; opt-in with :data:`VIEW_CACHE_SIZE`, because a shard's views cost
-hundreds of MiB for a saving under 10%).
+runner runs consecutive filters document by document (``process_chain`` in the stage protocol),
+and :func:`analyze` remembers the view of the last text object it saw, so the Gopher quality and
+repetition filters (and any other consecutive filters) share one tokenisation per document,
+without keeping a shard's worth of views in memory.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from itertools import filterfalse, repeat
 
@@ -350,33 +350,21 @@ class DocView:
         return self._lengths  # type: ignore[return-value]
 
 
-#: Views of recent documents, keyed by text (a pure memo: results never depend on it).
-_VIEWS: OrderedDict[str, DocView] = OrderedDict()
-#: How many views to keep; 0 (default) disables the memo. Set it to the shard size (10,000) and
-#: consecutive filters in one process share one tokenisation, at about 43 KiB per ~3 KB document
-#: (430 MiB a shard): measured here, it saved under 10% of the Gopher pair's time, so it is off.
-VIEW_CACHE_SIZE = 0
-#: Documents longer than this are not memoised (their views would dominate memory).
-VIEW_CACHE_MAX_CHARS = 20_000
+_last: tuple[str | None, DocView | None] = (None, None)
 
 
 def analyze(text: str | None) -> DocView:
-    """The :class:`DocView` of ``text``, memoised for recent short documents."""
+    """The :class:`DocView` of ``text``.
+
+    The view of the last text *object* is remembered, so filters run one after another on the
+    same document share it. The memo is keyed by identity, so it is O(1) and can never return
+    the view of another document.
+    """
+    global _last
     if text is None:
         return DocView("")
-    if len(text) > VIEW_CACHE_MAX_CHARS or VIEW_CACHE_SIZE <= 0:
-        return DocView(text)
-    view = _VIEWS.get(text)
-    if view is not None:
-        _VIEWS.move_to_end(text)
-        return view
+    if _last[0] is text:
+        return _last[1]  # type: ignore[return-value]
     view = DocView(text)
-    _VIEWS[text] = view
-    if len(_VIEWS) > VIEW_CACHE_SIZE:
-        _VIEWS.popitem(last=False)
+    _last = (text, view)
     return view
-
-
-def clear_view_cache() -> None:
-    """Forget memoised views (tests, or to free memory between jobs)."""
-    _VIEWS.clear()

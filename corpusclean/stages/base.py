@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+import time
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,11 +104,13 @@ class Stage:
         """Reject a whole batch with one rule (e.g. a stage that cannot run on this input)."""
         return self.split(table, [(rule, detail) if detail else rule] * table.num_rows)
 
-    def check_input(self, table: pa.Table) -> None:
-        missing = [c for c in self.requires if c not in table.column_names]
+    def check_input(self, table: pa.Table, also: Sequence[str] = ()) -> None:
+        """Fail clearly if the input lacks a column this stage needs (``also``: columns to come)."""
+        have = list(table.column_names) + list(also)
+        missing = [c for c in self.requires if c not in have]
         if missing:
             raise StageInputError(
-                f"stage {self.name!r} needs column(s) {missing} but the input has {table.column_names}"
+                f"stage {self.name!r} needs column(s) {missing} but the input has {have}"
                 + (" (put an 'extract' stage before it)" if "text" in missing or "html" in missing else "")
             )
 
@@ -187,14 +190,94 @@ class FilterStage(Stage):
         return self.split(table, verdicts)
 
 
+def fusable(stage: Stage) -> bool:
+    """A filter that uses the inherited per-document loop can run fused with its neighbours."""
+    return isinstance(stage, FilterStage) and type(stage).process is FilterStage.process
+
+
+def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[StageOutput, float]]:
+    """Run consecutive filters document by document; return each one's output and seconds.
+
+    The result is exactly what running them one after another gives (each stage sees only what
+    the previous kept, and adds its signal columns), but each document is handled by every filter
+    while it is hot: filters that tokenise with :func:`corpusclean.text.analyze` share one
+    tokenisation per document, and a rejected document costs the later filters nothing.
+    """
+    added: list[str] = []
+    for stage in stages:
+        stage.check_input(table, added)
+        added += list(stage.columns)
+    needed = ["id"] + sorted({c for st in stages for c in st.requires if c in table.column_names} - {"id"})
+    cols = [table.column(c).to_pylist() for c in needed]
+    k = len(stages)
+    signals: list[dict[str, list[Any]]] = [{c: [] for c in st.columns} for st in stages]
+    verdicts: list[list[Verdict]] = [[] for _ in stages]
+    seconds = [0.0] * k
+    clock = time.perf_counter
+    for values in zip(*cols):
+        doc = dict(zip(needed, values))
+        for j, stage in enumerate(stages):
+            t0 = clock()
+            sig = stage.compute(doc)
+            verdict = stage.decide(sig, doc)
+            seconds[j] += clock() - t0
+            for c, vals in signals[j].items():
+                vals.append(sig.get(c))
+            verdicts[j].append(verdict)
+            if verdict is not None:
+                break
+            doc.update(sig)
+    results = []
+    for j, stage in enumerate(stages):
+        t0 = clock()
+        current = with_columns(table, signals[j], stage.columns) if signals[j] else table
+        out = stage.split(current, verdicts[j])
+        seconds[j] += clock() - t0
+        results.append((out, seconds[j]))
+        table = out.kept
+    return results
+
+
+def run_streaming(stages: Sequence[Stage], table: pa.Table) -> list[tuple[StageOutput, float]]:
+    """Run streaming stages in order on one batch, fusing runs of consecutive filters."""
+    results: list[tuple[StageOutput, float]] = []
+    i = 0
+    while i < len(stages):
+        j = i
+        while j < len(stages) and fusable(stages[j]):
+            j += 1
+        if j - i >= 2:
+            chain = process_chain(typing.cast(Sequence[FilterStage], stages[i:j]), table)
+            results.extend(chain)
+            table = chain[-1][0].kept
+            i = j
+            continue
+        stage = stages[i]
+        t0 = time.perf_counter()
+        stage.check_input(table)
+        out = stage.process(table)
+        results.append((out, time.perf_counter() - t0))
+        table = out.kept
+        i += 1
+    return results
+
+
 @dataclass(kw_only=True)
 class GlobalStage(Stage):
     """A stage that needs the whole corpus before deciding (a barrier for the runner).
 
     Pass 1: ``scan(table)`` returns a small per-shard table (signatures, hashes), which the runner
-    writes to Parquet. Middle: ``reduce(scan_files, state_dir)`` reads those files (in shard
-    order, so the result never depends on worker count) and writes its decisions under
+    writes to Parquet. Middle: ``reduce(scan_files, state_dir, pmap=map)`` reads those files (in
+    shard order, so the result never depends on worker count) and writes its decisions under
     ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` once, then ``process``.
+
+    ``pmap(fn, items)`` is the executor's parallel map (builtin ``map`` semantics: an iterable of
+    results in item order): the local process pool, or Ray tasks across a cluster. A reduce that
+    splits its work into independent pieces (dedup: one LSH band per item) passes a picklable
+    ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
+    small items, and gets small results back (edges, not documents). ``scan_files`` and
+    ``state_dir`` are always local paths (the runner stages them when the output is on an object
+    store). The parameter is optional: a ``reduce(scan_files, state_dir)`` without it still works.
     """
 
     kind: ClassVar[str] = "global"
@@ -202,7 +285,8 @@ class GlobalStage(Stage):
     def scan(self, table: pa.Table) -> pa.Table:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:  # pragma: no cover
+    def reduce(self, scan_files: list[Path], state_dir: Path,
+               pmap: Callable[..., Any] = map) -> dict[str, Any]:  # pragma: no cover
         """Build the global state from every shard's scan; return a few summary numbers for stats."""
         raise NotImplementedError
 

@@ -45,6 +45,7 @@ from typing import IO, Any
 import ahocorasick
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from corpusclean.stages.base import Stage, StageOutput, Verdict, param, register
@@ -67,6 +68,9 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:)?//|^(?:mailto|javascript|data|tel|about|news|urn):")
 # Fast path: a plain http(s) URL with an ASCII host (the overwhelming majority of crawl URLs).
 _FAST_URL = re.compile(r"^(?:https?://)?([a-z0-9\-_]+(?:\.[a-z0-9\-_]+)+)\.?(?::\d{0,5})?(?=[/?#]|$)")
+# The same pattern for Arrow's RE2 kernels (named groups; ``rest`` = path, query, fragment).
+_FAST_URL_RE2 = (r"^(?:https?://)?(?P<host>[a-z0-9\-_]+(?:\.[a-z0-9\-_]+)+)\.?(?::\d{0,5})?"
+                 r"(?P<rest>(?s:[/?#].*)|)$")
 _HOST_OK = re.compile(r"^[a-z0-9\-_]+(?:\.[a-z0-9\-_]+)*$")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
@@ -237,7 +241,7 @@ def open_list_members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
                 raise ValueError(f"{path}: no .tar.gz block-list archive inside")
             for member in preferred:
                 with zf.open(member) as raw:
-                    yield from _tar_members(tarfile.open(fileobj=raw, mode="r|*"), f"{path.name}:{member}")
+                    yield from _tar_members(tarfile.open(fileobj=raw, mode="r|*"), path.name)
         return
     if name.endswith((".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")):
         with tarfile.open(path, mode="r|*") as tf:
@@ -253,7 +257,7 @@ def _tar_members(tf: tarfile.TarFile, label: str) -> Iterator[tuple[str, str, IO
         if member.isfile() and base in ("domains", "urls"):
             f = tf.extractfile(member)
             if f is not None:
-                yield base, f"{label}:{member.name}", f
+                yield base, f"{label}/{member.name}", f
 
 
 def _entries(f: IO[bytes]) -> Iterator[str]:
@@ -311,7 +315,7 @@ class HashSet:
             self.src = src
         self.bits = max(1, min(30, int(np.ceil(np.log2(max(n, 2)))) - 1))
         self.shift = np.uint64(64 - self.bits)
-        counts = np.bincount((hashes >> self.shift).astype(np.intp), minlength=1 << self.bits)
+        counts = np.bincount((hashes >> self.shift).view(np.int64), minlength=1 << self.bits)
         self.starts = np.zeros((1 << self.bits) + 1, np.int64 if n >= 2**31 else np.int32)
         np.cumsum(counts, out=self.starts[1:])
 
@@ -421,6 +425,14 @@ def _word_set(refs: list[str], name: str) -> dict[str, str]:
     return out
 
 
+def _token_alternation(words: Iterable[str]) -> str | None:
+    """An RE2 pattern matching any of ``words`` as a whole [a-z0-9] token."""
+    words = sorted(words)
+    if not words:
+        return None
+    return "(?:^|[^a-z0-9])(?:" + "|".join(words) + ")(?:[^a-z0-9]|$)"
+
+
 @register("url_filter")
 class URLFilter(Stage):
     """Rejects pages whose URL is on a domain or URL block-list or contains banned words
@@ -491,6 +503,12 @@ class URLFilter(Stage):
         subwords = _word_set(self.banned_subwords, "banned_subwords")
         self._banned_set = frozenset(self._banned)
         self._soft_set = frozenset(self._soft)
+        # Entries are alphanumeric after normalisation, so they need no escaping. A token is a
+        # maximal [a-z0-9] run; a sub-word may span separators ("2-girls-1-cup").
+        self._banned_re = _token_alternation(self._banned_set)
+        self._soft_re = _token_alternation(self._soft_set)
+        self._subword_re = ("|".join("[^a-z0-9]*".join(w) for w in sorted(subwords))
+                            if subwords else None)
         self._auto: Any = None
         if subwords:
             self._auto = ahocorasick.Automaton()
@@ -505,38 +523,62 @@ class URLFilter(Stage):
 
     # ------------------------------------------------------------------------ process
     def process(self, table: pa.Table) -> StageOutput:
+        """Vectorised over the batch: Arrow (RE2) kernels find the host of plain URLs and run the
+        word rules on every URL at once; Python touches each URL only to hash its host and
+        parents (one numpy lookup for the whole batch) and to explain the rows that fired."""
         self.check_input(table)
         if not self._ready:
             self.setup()
-        urls = table.column("url").to_pylist()
-        n = len(urls)
-        parsed: list[ParsedURL | None] = [None] * n
+        col = table.column("url").combine_chunks()
+        if col.type != pa.string():
+            col = col.cast(pa.string())
+        n = len(col)
+        lower = pc.utf8_lower(col)
+        fast = pc.extract_regex(lower, _FAST_URL_RE2)
+        fast_host = pc.replace_substring_regex(pc.struct_field(fast, "host"), r"^www\.(.+\..+)$", r"\1").to_pylist()
+        fast_rest = pc.struct_field(fast, "rest").to_pylist()
+        urls = col.to_pylist()
+        lowers = lower.to_pylist()
+
         verdicts: list[Verdict] = [None] * n
+        live = [False] * n  # has a URL and is not allowed: the rules apply
+        hosts: list[str | None] = [None] * n
+        keys: list[str | None] = [None] * n
         status: Counter[str] = Counter()
         cand_hashes: list[int] = []
         cand_row: list[int] = []
         cand_name: list[str] = []
-        for i, url in enumerate(urls):
-            if not isinstance(url, str) or not url.strip():
+        check_allow = bool(self._allow_hosts or self._allow_urls)
+        for i in range(n):
+            url = urls[i]
+            if url is None or not url.strip():
                 status["missing_url"] += 1
                 continue
-            p = parse_url(url)
-            parsed[i] = p
-            if p.host is None:
-                status["malformed_url"] += 1
-                if self.reject_malformed:
-                    verdicts[i] = ("malformed_url", url[:200])
-                    continue
-            elif self._allowed(p):
+            host = fast_host[i]
+            if host is not None:
+                is_ip = host[-1].isdigit() and _IPV4.match(host) is not None  # TLDs are never numeric
+                rest = fast_rest[i]
+                key = host + rest.split("#", 1)[0].rstrip("/") if rest else host
+            else:
+                p = parse_url(url)
+                host, key, is_ip = p.host, p.key, p.is_ip
+                if host is None:
+                    status["malformed_url"] += 1
+                    if self.reject_malformed:
+                        verdicts[i] = ("malformed_url", url[:200])
+                        continue
+            if check_allow and self._allowed(host, key, is_ip):
                 status["allowed"] += 1
-                parsed[i] = None
                 continue
-            if p.host is not None:
-                for h in host_and_parents(p.host, p.is_ip):
-                    cand_hashes.append(_hash(h.encode()))
-                    cand_row.append(i)
-                    cand_name.append(h)
-        # domain rule: one vectorised lookup for the whole batch; the first (most specific) wins
+            live[i] = True
+            hosts[i] = host
+            keys[i] = key
+            if host is not None:
+                parents = host_and_parents(host, is_ip)
+                cand_hashes.extend([_hash(h.encode()) for h in parents])
+                cand_row.extend([i] * len(parents))
+                cand_name.extend(parents)
+        # 1. domains: one vectorised lookup; the first hit of a row (most specific name) wins
         if cand_hashes:
             found = self._domains.lookup(np.array(cand_hashes, np.uint64))
             for j in np.flatnonzero(found >= 0).tolist():
@@ -544,39 +586,56 @@ class URLFilter(Stage):
                 if verdicts[i] is None:
                     src = self._domain_list_names[self._domains.source(int(found[j]))]
                     verdicts[i] = ("domain", f"{cand_name[j]} ({src})")
-        blocked: dict[str, Counter[str]] = {"blocked_domain": Counter(), "banned_word": Counter(),
-                                            "soft_banned_words": Counter(), "banned_subword": Counter(),
-                                            "blocked_url": Counter()}
-        for i, p in enumerate(parsed):
-            if p is None:
+        # 2. exact URLs
+        if self._urls:
+            for i in range(n):
+                k = keys[i]
+                if k is not None and verdicts[i] is None and k in self._urls:
+                    verdicts[i] = ("url", f"{k} ({self._urls[k]})")
+        # 3-5. word rules, vectorised; only flagged rows are explained in Python
+        flagged = self._word_flags(lower, n)
+        for i in flagged:
+            if live[i] and verdicts[i] is None:
+                verdicts[i] = self._word_rules(lowers[i])
+
+        blocked: dict[str, Counter[str]] = {k: Counter() for k in (
+            "blocked_domain", "blocked_url", "banned_word", "soft_banned_words", "banned_subword")}
+        for v in verdicts:
+            if v is None:
                 continue
-            if verdicts[i] is None:
-                verdicts[i] = self._word_rules(p)
-            v = verdicts[i]
-            if v is not None:
-                rule, detail = v  # type: ignore[misc]
-                entry = detail.split(" (", 1)[0]
-                key = {"domain": "blocked_domain", "url": "blocked_url"}.get(rule, rule)
-                if rule == "soft_banned_words":
-                    blocked[key].update(entry.split(","))
-                elif key in blocked:
-                    blocked[key][entry] += 1
+            rule, detail = v  # type: ignore[misc]
+            entry = detail.rsplit(" (", 1)[0]
+            key = {"domain": "blocked_domain", "url": "blocked_url"}.get(rule, rule)
+            if rule == "soft_banned_words":
+                blocked[key].update(entry.split(","))
+            elif key in blocked:
+                blocked[key][entry] += 1
         counters = {k: dict(v) for k, v in blocked.items() if v}
         if status:
             counters["url_status"] = dict(status)
         return self.split(table, verdicts, counters)
 
-    def _allowed(self, p: ParsedURL) -> bool:
-        if p.key is not None and p.key in self._allow_urls:
+    def _word_flags(self, lower: pa.Array, n: int) -> list[int]:
+        """Rows where a word rule may fire: one RE2 pass per rule over the whole batch (RE2
+        compiles an alternation of entries into one automaton). A superset for the soft rule
+        (any soft word); :meth:`_word_rules` then decides and explains each flagged row."""
+        hit = np.zeros(n, bool)
+        for pattern in (self._banned_re, self._soft_re, self._subword_re):
+            if pattern is not None:
+                m = pc.fill_null(pc.match_substring_regex(lower, pattern), False)
+                hit |= m.to_numpy(zero_copy_only=False)
+        return np.flatnonzero(hit).tolist()
+
+    def _allowed(self, host: str | None, key: str | None, is_ip: bool) -> bool:
+        if key is not None and key in self._allow_urls:
             return True
-        if self._allow_hosts and p.host is not None:
-            return any(h in self._allow_hosts for h in host_and_parents(p.host, p.is_ip))
+        if self._allow_hosts and host is not None:
+            return any(h in self._allow_hosts for h in host_and_parents(host, is_ip))
         return False
 
-    def _word_rules(self, p: ParsedURL) -> Verdict:
-        if p.key is not None and p.key in self._urls:
-            return ("url", f"{p.key} ({self._urls[p.key]})")
-        tokens = set(_NON_ALNUM.split(p.lower))
+    def _word_rules(self, lower: str) -> Verdict:
+        """Which word rule fires on one lower-cased URL, with the entries that fired."""
+        tokens = set(_NON_ALNUM.split(lower))
         hard = tokens & self._banned_set
         if hard:
             w = min(hard)
@@ -585,7 +644,7 @@ class URLFilter(Stage):
         if len(soft) >= self.soft_word_threshold:
             return ("soft_banned_words", ",".join(sorted(self._soft[w] for w in soft)) + " (soft_banned_words)")
         if self._auto is not None:
-            for _end, entry in self._auto.iter(_NON_ALNUM.sub("", p.lower)):
+            for _end, entry in self._auto.iter(_NON_ALNUM.sub("", lower)):
                 return ("banned_subword", f"{entry} (banned_subwords)")
         return None
 
