@@ -101,7 +101,9 @@ def build(rng: random.Random) -> tuple[list[bytes], list[dict[str, str]]]:
         add(url, page)
     for i in range(8):  # near-duplicates: the same article syndicated with small edits
         url, page = articles[i]
-        variant = page.replace("<footer>", "<p>Originally published by our partner site.</p><footer>", 1)
+        variant = page.replace("</h1>", "</h1><p>Editor's note: this story first appeared on a partner site.</p>", 1)
+        for old, new in ((" river ", " stream "), (" garden ", " yard "), (" market ", " bazaar ")):
+            variant = variant.replace(old, new, 1)
         add(url.replace("www.", "mirror.").replace("/articles/", "/syndicated/"), variant)
     for i in range(4):  # exact duplicates on another host
         url, page = articles[10 + i]
@@ -117,10 +119,10 @@ def build(rng: random.Random) -> tuple[list[bytes], list[dict[str, str]]]:
         styles = ["display:none", "visibility:hidden", "font-size:0", "position:absolute;left:-9999px"]
         body = _paras(rng, 3) + f'<div style="{styles[i]}">{hidden}</div>'
         add(f"https://www.homegarden-{i}.example/tips", _page("Garden tips for spring", body))
-    for i in range(4):  # repetitive pages
-        line = html.escape(synth.sentence(rng))
-        body = "".join(f"<p>{line}</p>" for _ in range(60))
-        add(f"https://spam-{i}.example/page", _page("Repeated", body))
+    for i in range(4):  # repetitive pages: the same few paragraphs over and over
+        unique = [f"<p>{html.escape(synth.paragraph(rng, (2, 3)))}</p>" for _ in range(3)]
+        body = "".join(unique[j % 3] for j in range(12))
+        add(f"https://spam-{i}.example/page", _page("Best offers of the week", body))
     for i in range(5):  # very short pages
         add(f"https://www.tiny-{i}.example/", _page("Welcome", "<p>Coming soon.</p>"))
     for i, text in enumerate([FRENCH, GERMAN, SPANISH]):  # non-English pages
