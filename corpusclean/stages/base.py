@@ -65,9 +65,10 @@ class Stage:
     columns: ClassVar[dict[str, pa.DataType]] = {}
     #: Columns the stage needs in its input (checked before processing, for a clear error).
     requires: ClassVar[tuple[str, ...]] = ("text",)
-    #: Signal column -> (parameter holding its threshold, "min" or "max"): where a threshold cuts a
-    #: signal, so reports can draw it and ``whatif`` knows which parameter moves which cut.
-    thresholds: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: Signal column -> (parameter holding its threshold, mode), or a tuple of such pairs for a
+    #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
+    #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.
+    thresholds: ClassVar[dict[str, tuple[str, str] | tuple[tuple[str, str], ...]]] = {}
 
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""

@@ -89,6 +89,8 @@ class Classifier(FilterStage):
         # pipeline (toxicity and NSFW) keep both scores.
         self.columns = cols  # type: ignore[misc]
         self.retunable = self.level == "document" or self.action == "reject"  # type: ignore[misc]
+        if self.level == "document":  # rejects at or above the threshold
+            self.thresholds = {self._score_col: ("threshold", "max")}  # type: ignore[misc]
         self._model: Any = None
 
     def setup(self) -> None:

@@ -48,6 +48,7 @@ from corpusclean.stages._decontam_index import (
     default_cache_dir,
     load_or_build,
     normalize_non_ascii,
+    sorted_unique,
     test_set_files,
     tokenize,
 )
@@ -76,7 +77,6 @@ class _Hit:
 class _DocHits:
     hits: list[_Hit]
     ngram: str = ""  # text of the first hit (normalised tokens)
-    is_ascii: bool = True
 
 
 @register("decontaminate")
@@ -128,6 +128,9 @@ class Decontaminate(GlobalStage):
         self.test_sets = specs
         if not specs:
             raise ValueError("test_sets: give at least one test set ({name, path, fields})")
+        for i, spec in enumerate(specs):
+            if not spec.name or ":" in spec.name:
+                raise ValueError(f"test_sets[{i}].name {spec.name!r} must be non-empty and contain no ':'")
         names = [s.name for s in specs]
         dup = sorted({x for x in names if names.count(x) > 1})
         if dup:
@@ -245,7 +248,7 @@ class Decontaminate(GlobalStage):
         """Count documents per n-gram; write the n-grams found in more than max_doc_frequency docs."""
         arrays = [pq.read_table(p, columns=["ngram"]).column("ngram").to_numpy() for p in scan_files]
         allh = np.concatenate(arrays).astype(np.uint64) if arrays else np.empty(0, np.uint64)
-        uniq, counts = np.unique(allh, return_counts=True)
+        uniq, counts = sorted_unique(allh)
         limit = self.max_doc_frequency
         common = uniq[counts > limit] if (limit is not None and self._counts_common()) else np.empty(0, np.uint64)
         np.save(state_dir / _COMMON_FILE, common.astype(np.uint64))

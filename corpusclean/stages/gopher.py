@@ -65,7 +65,7 @@ class GopherQuality(FilterStage):
                   "gq_bullet_line_frac": ("max_bullet_line_frac", "max"),
                   "gq_ellipsis_line_frac": ("max_ellipsis_line_frac", "max"),
                   "gq_alpha_word_frac": ("min_alpha_word_frac", "min"),
-                  "gq_stop_word_count": ("min_stop_words", "min")}  # type: ignore[dict-item]
+                  "gq_stop_word_count": ("min_stop_words", "min")}
     columns = {
         "gq_word_count": pa.int64(),
         "gq_mean_word_length": pa.float64(),
