@@ -21,12 +21,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import xxhash
 import yaml
 
 from corpusclean.stages.base import Stage, load_stages
@@ -74,6 +76,39 @@ class StageSpec:
     def build(self) -> Stage:
         return load_stages()[self.name](**self.params)
 
+    def input_digest(self) -> str | None:
+        """Digest of the contents of files named in the parameters (test sets, lists, models).
+
+        Part of the config fingerprint, so a resumed run notices that a file it read changed
+        even though its path did not.
+        """
+        paths = sorted({p for p in _strings(self.params) if os.path.exists(os.path.expanduser(p))})
+        if not paths:
+            return None
+        h = xxhash.xxh3_128()
+        for p in paths:
+            p = os.path.expanduser(p)
+            files = [p] if os.path.isfile(p) else sorted(
+                os.path.join(root, f) for root, _, fs in os.walk(p) for f in fs)
+            for f in files:
+                h.update(f.encode())
+                with open(f, "rb") as fh:
+                    for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                        h.update(block)
+        return h.hexdigest()
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _strings(dataclasses.asdict(value))
+    return []
+
 
 @dataclass
 class PipelineConfig:
@@ -88,11 +123,15 @@ class PipelineConfig:
 
     def fingerprint_data(self) -> dict[str, Any]:
         """What determines the output (not where it goes or how many workers compute it)."""
-        return {
+        data: dict[str, Any] = {
             "input": dataclasses.asdict(self.input),
             "shard_size": self.shard_size,
             "stages": [{s.name: s.params} for s in self.stages],
         }
+        digests = {s.folder: d for s in self.stages if (d := s.input_digest()) is not None}
+        if digests:
+            data["stage_files"] = digests
+        return data
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.fingerprint_data(), sort_keys=True, default=str)
