@@ -179,3 +179,36 @@ def test_outputs_open_in_pandas_duckdb_and_datasets(tmp_path: Path) -> None:
     ds = datasets.load_dataset("parquet", data_files=sorted(str(p) for p in final.glob("*.parquet")),
                                split="train", cache_dir=str(tmp_path / "hf"))
     assert ds.num_rows == 24 and ds[0]["id"]
+
+
+def test_an_edited_input_file_of_a_stage_is_a_config_change(tmp_path: Path) -> None:
+    """A test set edited in place changes the fingerprint, though its path did not change."""
+    inputs = make_inputs(tmp_path / "in")
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text(json.dumps({"q": "a question that nobody will ever quote in a crawl at all"}) + "\n")
+    stages = [{"decontaminate": {"test_sets": [{"name": "b", "path": str(bench), "fields": ["q"]}],
+                                 "cache_dir": ""}}]
+    cfg = config(inputs, tmp_path / "out", stages)
+    run(parse_config(cfg), progress=False)
+    bench.write_text(json.dumps({"q": "another question that nobody will ever quote in a crawl"}) + "\n")
+    with pytest.raises(RunError, match=r"stage_files\.01_decontaminate"):
+        run(parse_config(cfg), progress=False)
+
+
+def test_full_gopher_pipeline_is_accounted_and_worker_count_independent(tmp_path: Path) -> None:
+    """The shipped Gopher chain on the bundled crawl, several shards: 1 and 2 workers agree exactly."""
+    from corpusclean.config import builtin_config, load_config
+
+    outs = []
+    for workers in (1, 2):
+        cfg = load_config(builtin_config("gopher"))
+        cfg.output, cfg.workers, cfg.shard_size, cfg.report = str(tmp_path / f"w{workers}"), workers, 40, False
+        stats = run(cfg, progress=False)
+        check_accounting(tmp_path / f"w{workers}")
+        outs.append(snapshot(tmp_path / f"w{workers}"))
+        reasons = {r for s in stats["stages"] for r in s["rejected_by_reason"]}
+        # every stage of the chain removes something from the sample crawl
+        assert {r.split(".")[0] for r in reasons} >= {
+            "url_filter", "hidden_text", "language", "explicit_text", "gopher_quality", "gopher_repetition",
+            "exact_dedup", "minhash_dedup", "decontaminate"}
+    assert outs[0] == outs[1]
