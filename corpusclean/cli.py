@@ -17,8 +17,10 @@ import click
 
 from corpusclean.config import SAMPLE_INPUT, ConfigError, builtin_config, load_config
 from corpusclean.io.readers import InputError
+from corpusclean.report import report_cmd
 from corpusclean.runner.driver import RunError, funnel_table, load_stats, run
 from corpusclean.stages.base import StageInputError, load_stages
+from corpusclean.whatif import whatif_cmd
 
 DEFAULT_OUTPUT = "corpusclean-output"
 
@@ -42,8 +44,11 @@ def main() -> None:
 @click.option("--overwrite", is_flag=True, help="Start over if OUTPUT holds a run with another config.")
 @click.option("--strict", is_flag=True, help="Stop at the first damaged input file instead of recording it.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), help="Where tasks run (default: the config's, else local).")
+@click.option("--address", help="Ray cluster: auto, ray://host:10001 or host:6379 (implies --executor ray).")
 def run_cmd(config: str | None, inputs: tuple[str, ...], output: str | None, workers: int | None,
-            overwrite: bool, strict: bool, quiet: bool) -> None:
+            overwrite: bool, strict: bool, quiet: bool, executor: str | None = None,
+            address: str | None = None) -> None:
     """Run a pipeline. Without CONFIG: the built-in Gopher pipeline on the bundled sample crawl.
 
     Running the same command again resumes: complete shards are skipped.
@@ -62,6 +67,10 @@ def run_cmd(config: str | None, inputs: tuple[str, ...], output: str | None, wor
             cfg.workers = workers
         if strict:
             cfg.strict = True
+        if executor or address:
+            cfg.executor.kind = "ray" if address and not executor else executor  # type: ignore[assignment]
+            if address:
+                cfg.executor.address = address
         stats = run(cfg, overwrite=overwrite, progress=not quiet)
     except ConfigError as e:
         _fail(str(e), 2)
@@ -177,6 +186,9 @@ def _short(v: Any) -> str:
     s = str(v)
     return s if len(s) <= 60 else s[:57] + "..."
 
+
+main.add_command(report_cmd)
+main.add_command(whatif_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,6 +17,7 @@ larger than the limit.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import io
 import json
@@ -34,6 +35,7 @@ import pyarrow.parquet as pq
 
 from corpusclean.config import SAMPLE_INPUT, InputConfig, sample_path
 from corpusclean.document import BASE_FIELDS, OPTIONAL_FIELDS, REJECT_FIELDS
+from corpusclean.io.storage import RemotePath, as_path, getsize, is_remote, open_input
 
 log = logging.getLogger("corpusclean.readers")
 
@@ -97,7 +99,9 @@ def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
     out: dict[str, str] = {}
     for raw in paths:
         p = str(sample_path()) if raw == SAMPLE_INPUT else os.path.expanduser(raw)
-        if os.path.isdir(p):
+        if is_remote(p):
+            found = _expand_remote(raw, p, fmt)
+        elif os.path.isdir(p):
             found = sorted(
                 os.path.join(root, f) for root, _, files in os.walk(p) for f in files
                 if (fmt != "auto" or detect_format(f)) and not f.startswith(".")
@@ -119,6 +123,31 @@ def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
                                  f"set input.format to one of {', '.join(_FORMATS)}")
             out.setdefault(f, kind)
     return sorted(out.items())
+
+
+def _expand_remote(raw: str, uri: str, fmt: str) -> list[str]:
+    """A URI: an object, a folder (prefix, searched recursively) or a glob on the last parts."""
+    if any(ch in uri for ch in "*?["):
+        cut = min(uri.index(c) for c in "*?[" if c in uri)
+        base_uri, pattern = uri[:cut].rsplit("/", 1)
+        base = as_path(base_uri)
+        pattern += uri[cut:]
+        assert isinstance(base, RemotePath)
+        found = [str(f) for f in base.glob(pattern) if f.is_file()]
+        if not found:
+            raise InputError(f"{raw}: no file matches this pattern")
+        return sorted(found)
+    p = as_path(uri)
+    assert isinstance(p, RemotePath)
+    if p.is_file():
+        return [str(p)]
+    if p.is_dir():
+        found = [str(f) for f in p.walk_files()
+                 if (fmt != "auto" or detect_format(f.name)) and not f.name.startswith(".")]
+        if not found:
+            raise InputError(f"{raw}: folder holds no WARC, WET, JSONL or Parquet files")
+        return found
+    raise InputError(f"{raw}: no such object or folder")
 
 
 # ----------------------------------------------------------------------- decompressing streams
@@ -378,7 +407,7 @@ def _record_id(headers: dict[str, str], path: str, ordinal: int) -> str:
 
 
 def read_warc(path: str, cfg: InputConfig, stats: ReadStats, wet: bool = False) -> Iterator[dict[str, Any]]:
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         src = _Source(f)
         ordinal = 0
         try:
@@ -460,7 +489,7 @@ def _doc_from_record(record: Any, cfg: InputConfig, path: str, ordinal: int) -> 
 
 def read_jsonl(path: str, cfg: InputConfig, stats: ReadStats) -> Iterator[dict[str, Any]]:
     limit = cfg.max_record_bytes
-    with open(path, "rb") as raw:
+    with open_input(path) as raw:
         f = io.BufferedReader(_open_decompressed(raw), _CHUNK)  # type: ignore[arg-type]
         ordinal = 0
         lineno = 0
@@ -505,12 +534,15 @@ def read_jsonl(path: str, cfg: InputConfig, stats: ReadStats) -> Iterator[dict[s
 def read_parquet(path: str, cfg: InputConfig, stats: ReadStats) -> Iterator[dict[str, Any]]:
     ordinal = 0
     try:
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=1024):
-            for record in batch.to_pylist():
-                yield _doc_from_record(record, cfg, path, ordinal)
-                ordinal += 1
-        stats.bytes += os.path.getsize(path)
+        src = as_path(path)
+        # a local file is read by path as before; a URI through a NativeFile on its store
+        with (src.open_input() if isinstance(src, RemotePath) else contextlib.nullcontext(path)) as f:
+            pf = pq.ParquetFile(f)
+            for batch in pf.iter_batches(batch_size=1024):
+                for record in batch.to_pylist():
+                    yield _doc_from_record(record, cfg, path, ordinal)
+                    ordinal += 1
+        stats.bytes += getsize(path)
     except (OSError, pa.ArrowException) as e:
         _damaged(path, ordinal, f"unreadable Parquet after row {ordinal} ({str(e).splitlines()[0]})", stats)
 

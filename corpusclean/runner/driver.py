@@ -2,14 +2,18 @@
 
 An executor only has to run :class:`~corpusclean.runner.plan.Task` objects with
 :meth:`Worker.run_task` somewhere and report each finished task; everything else (which shards
-remain, the global middle steps, the manifest and the statistics) happens here.
+remain, the global middle steps, the manifest and the statistics) happens here. An executor may
+also offer ``pmap(fn, items, local_only=False)``, a parallel map handed to global stages' middle
+step (the local executor's process pool, Ray tasks); without it the builtin ``map`` is used.
+
+The output folder is a local path or an object-store URI (:mod:`corpusclean.io.storage`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,10 +25,12 @@ from tqdm import tqdm
 from corpusclean import __version__
 from corpusclean.config import ConfigError, PipelineConfig, diff_configs
 from corpusclean.io.readers import expand_inputs
+from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, getsize, rmtree
 from corpusclean.io.writer import read_json, write_json
 from corpusclean.runner.plan import (
     READ_FOLDER,
     STATE_DIR,
+    PMap,
     Segment,
     Task,
     completed,
@@ -52,7 +58,7 @@ class Executor(Protocol):
 
 # ------------------------------------------------------------------------------ output folder
 def _inputs_listing(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"path": p, "format": f, "size": os.path.getsize(p)} for p, f in files]
+    return [{"path": p, "format": f, "size": getsize(p)} for p, f in files]
 
 
 def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwrite: bool) -> dict[str, Any]:
@@ -61,7 +67,7 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
     Never deletes a folder that does not hold a corpusclean ``manifest.json``.
     """
     assert config.output is not None
-    out = Path(config.output)
+    out = as_path(config.output)
     manifest_path = out / MANIFEST
     if out.exists() and not out.is_dir():
         raise RunError(f"{out}: output exists and is not a folder")
@@ -76,8 +82,10 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
         changes = []
         if old.get("fingerprint") != config.fingerprint():
             old_config = old.get("config", {})
-            changes = diff_configs({k: old_config.get(k) for k in ("input", "shard_size", "stages")},
-                                   config.fingerprint_data()) or ["(config fingerprint)"]
+            new_data = config.fingerprint_data()
+            keys = ("input", "shard_size", "stages", "stage_files")
+            changes = diff_configs({k: old_config.get(k) for k in keys},
+                                   {k: new_data.get(k) for k in keys}) or ["(config fingerprint)"]
         if [(i["path"], i["size"]) for i in old.get("inputs", [])] != [(i["path"], i["size"]) for i in inputs]:
             changes.append("input files (added, removed or changed size)")
         if not overwrite and changes:
@@ -85,7 +93,7 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
                            "Use --overwrite to start over")
         if not overwrite:
             return old
-        shutil.rmtree(out)
+        rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {
         "corpusclean_version": __version__,
@@ -113,7 +121,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     files = expand_inputs(config.input.paths, config.input.format)
     inputs = _inputs_listing(files)
     manifest = prepare_output(config, inputs, overwrite)
-    out = Path(config.output)
+    out = as_path(config.output)
     segments = plan_segments(config.stages, stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)
@@ -125,9 +133,14 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     stats = collect_stats(config, out, segments)
     write_json(stats, out / STATS)
     _link_final(out, config.stages[-1].folder)
+    _remove_leftovers(out)
     manifest["status"] = "complete"
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     write_json(manifest, out / MANIFEST)
+    if config.report:  # `report: true`: OUTPUT/report.html next to the statistics
+        from corpusclean.report import report_after_run
+
+        report_after_run(out)
     return stats
 
 
@@ -138,10 +151,18 @@ def make_executor(config: PipelineConfig) -> Executor:
         return RayExecutor(config)
     from corpusclean.runner.local import LocalExecutor
 
-    return LocalExecutor(config.workers or cpu_count())
+    return LocalExecutor(config.workers or cpu_count(), config)
 
 
-def _run_segment(config: PipelineConfig, out: Path, seg: Segment, segments: list[Segment],
+def executor_pmaps(executor: Executor) -> tuple[PMap, PMap]:
+    """The executor's parallel map for global stages: anywhere, and kept on this machine."""
+    pmap = getattr(executor, "pmap", None)
+    if pmap is None:
+        return map, map
+    return pmap, functools.partial(pmap, local_only=True)
+
+
+def _run_segment(config: PipelineConfig, out: AnyPath, seg: Segment, segments: list[Segment],
                  files: list[tuple[str, str]], manifest: dict[str, Any], executor: Executor,
                  progress: bool) -> None:
     all_keys = sorted(completed(out, 0)) if seg.index > 0 else []
@@ -149,7 +170,8 @@ def _run_segment(config: PipelineConfig, out: Path, seg: Segment, segments: list
         head = seg.stages[0]
         name = config.stages[head].folder
         with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
-            reduce_global(config, out, head, sorted(completed(out, seg.index - 1)))
+            pmap, pmap_local = executor_pmaps(executor)
+            reduce_global(config, out, head, sorted(completed(out, seg.index - 1)), pmap, pmap_local)
     done = completed(out, seg.index)
     tasks: list[Task] = []
     total = None
@@ -193,21 +215,37 @@ def _run_segment(config: PipelineConfig, out: Path, seg: Segment, segments: list
     write_json(manifest, out / MANIFEST)
 
 
-def _link_final(out: Path, folder: str) -> None:
+def _link_final(out: AnyPath, folder: str) -> None:
     final = out / "final"
     if final.is_symlink() or final.exists():
         if final.is_symlink() or final.is_file():
             final.unlink()
         else:
-            shutil.rmtree(final)
+            rmtree(final)
     try:
         final.symlink_to(folder, target_is_directory=True)
-    except OSError:  # filesystems without symlinks get a copy
-        shutil.copytree(out / folder, final)
+    except OSError:  # filesystems without symlinks (object stores) get a copy, server-side there
+        copy_tree(out / folder, final)
+
+
+def _remove_leftovers(out: AnyPath) -> None:
+    """Delete temporary files a killed worker left behind (``.<name>.<pid>.tmp``; local disks only).
+
+    They never look like output (hidden names, ``.tmp``), so this is tidiness, not correctness.
+    """
+    if isinstance(out, RemotePath):
+        return
+    for root, _dirs, names in os.walk(out):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(root, name))
+                except OSError:
+                    pass
 
 
 # ---------------------------------------------------------------------------------- stats
-def collect_stats(config: PipelineConfig, out: Path, segments: list[Segment]) -> dict[str, Any]:
+def collect_stats(config: PipelineConfig, out: AnyPath, segments: list[Segment]) -> dict[str, Any]:
     """Merge every shard marker into per-stage statistics (identical however the run was split)."""
     read = {"documents": 0, "rejected": Counter(), "skipped": Counter(), "errors": [], "bytes": 0}
     per_stage: dict[str, dict[str, Any]] = {}
@@ -291,7 +329,7 @@ def _top(reasons: dict[str, int], n: int = 3) -> str:
 
 
 def load_stats(output: str | Path) -> dict[str, Any]:
-    path = Path(output) / STATS
+    path = as_path(output) / STATS
     if not path.exists():
         raise RunError(f"{output}: no {STATS} here (not a finished corpusclean output folder)")
     return json.loads(path.read_text())

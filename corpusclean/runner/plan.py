@@ -13,30 +13,47 @@ A task processes the shards of one input file (segment 0) or one shard (later se
 writes, for each shard, every stage's kept and rejected Parquet files and then a marker JSON with
 the shard's statistics. A shard is complete exactly when its marker exists, which is what resume
 reads.
+
+The output folder may be a local path or an object-store URI (:mod:`corpusclean.io.storage`).
+Global stages always see local paths: with a remote output the middle step runs on a local copy
+of the scan files and uploads the state, and each worker downloads the state once before
+``load_state``; stages never need to know where the output lives.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
+import logging
 import os
+import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from corpusclean.config import InputConfig, PipelineConfig, StageSpec
 from corpusclean.io.readers import read_chunks
-from corpusclean.io.writer import read_json, write_json, write_parquet
+from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, local_scratch
+from corpusclean.io.writer import read_json, read_parquet, write_json, write_parquet
 from corpusclean.stages.base import GlobalStage, Stage
 
 READ_FOLDER = "00_read"
 STATE_DIR = "_state"
 TOP_DETAILS = 30
+#: Parallel downloads when staging scan files from an object store (latency-bound, not CPU).
+DOWNLOAD_THREADS = 16
+
+log = logging.getLogger("corpusclean.runner")
+
+#: ``pmap(fn, items)``: results of ``fn`` on every item, in item order (builtin ``map`` semantics).
+PMap = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
 def shard_key(file_index: int, chunk: int) -> str:
@@ -84,19 +101,19 @@ class Task:
     done: list[str] = field(default_factory=list)
 
 
-def stage_dir(output: Path, spec: StageSpec) -> Path:
+def stage_dir(output: AnyPath, spec: StageSpec) -> AnyPath:
     return output / spec.folder
 
 
-def marker_path(output: Path, segment: int, key: str) -> Path:
+def marker_path(output: AnyPath, segment: int, key: str) -> AnyPath:
     return output / STATE_DIR / f"seg{segment:02d}" / f"{key}.json"
 
 
-def file_marker_path(output: Path, segment: int, file_index: int) -> Path:
+def file_marker_path(output: AnyPath, segment: int, file_index: int) -> AnyPath:
     return output / STATE_DIR / f"seg{segment:02d}" / f"file-{file_index:05d}.json"
 
 
-def global_state_dir(output: Path, spec: StageSpec) -> Path:
+def global_state_dir(output: AnyPath, spec: StageSpec) -> AnyPath:
     return output / spec.folder / "_global"
 
 
@@ -111,31 +128,60 @@ def doc_bytes(table: pa.Table) -> int:
 
 
 class Worker:
-    """Per-process state: built stages (``setup`` once) and loaded global states."""
+    """Per-process state: built stages (``setup`` once) and loaded global states.
 
-    def __init__(self, config: PipelineConfig):
+    ``shared`` (optional) is a process-wide cache of *streaming* stages keyed by name and
+    parameters, so an executor that serves several runs from one process (Ray workers) loads a
+    model or an index once per process, not once per run. Global stages are never shared: they
+    hold the state of one run.
+    """
+
+    def __init__(self, config: PipelineConfig, shared: dict[str, Stage] | None = None):
         self.config = config
         self.specs = config.stages
         self.segments = plan_segments(self.specs, stage_kinds(self.specs))
         self._stages: dict[int, Stage] = {}
         self._states: set[int] = set()
+        self._shared = shared
+        self._scratch: list[Path] = []
 
-    def stage(self, i: int, output: Path | None = None) -> Stage:
+    def stage(self, i: int, output: AnyPath | None = None) -> Stage:
         """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
         if i not in self._stages:
-            st = self.specs[i].build()
-            st.setup()
+            spec = self.specs[i]
+            key = f"{spec.name}:{_params_key(spec.params)}"
+            st = self._shared.get(key) if self._shared is not None else None
+            if st is None:
+                st = spec.build()
+                st.setup()
+                if self._shared is not None and not isinstance(st, GlobalStage):
+                    self._shared[key] = st
             self._stages[i] = st
         st = self._stages[i]
         if output is not None and isinstance(st, GlobalStage) and i not in self._states:
-            st.load_state(global_state_dir(output, self.specs[i]))
+            state = global_state_dir(output, self.specs[i])
+            if isinstance(state, RemotePath):  # stages read local files: download the state once
+                local = local_scratch("corpusclean-state-")
+                self._scratch.append(local)
+                copy_tree(state, local)
+                state = local
+            st.load_state(state)
             self._states.add(i)
         return st
+
+    def close(self) -> None:
+        """Remove local copies of global states (a remote output's)."""
+        for p in self._scratch:
+            shutil.rmtree(p, ignore_errors=True)
+        self._scratch.clear()
+
+    def __del__(self) -> None:
+        self.close()
 
     # -------------------------------------------------------------------------------- tasks
     def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
         """Run a task; return the shard keys it completed."""
-        output = Path(task.output)
+        output = as_path(task.output)
         seg = self.segments[task.segment]
         done_keys: list[str] = []
         for key, table, read_info in self._source(task, seg, output):
@@ -150,7 +196,7 @@ class Worker:
             write_json({"file": task.file[1]}, file_marker_path(output, seg.index, task.file[0]))
         return done_keys
 
-    def _source(self, task: Task, seg: Segment, output: Path) -> Iterator[tuple[str, pa.Table, dict | None]]:
+    def _source(self, task: Task, seg: Segment, output: AnyPath) -> Iterator[tuple[str, pa.Table, dict | None]]:
         cfg: InputConfig = self.config.input
         if task.file is not None:
             file_index, path, fmt = task.file
@@ -163,9 +209,9 @@ class Worker:
         else:
             assert task.shard is not None
             src = stage_dir(output, self.specs[seg.source]) / f"part-{task.shard}.parquet"
-            yield task.shard, pq.read_table(src), None
+            yield task.shard, read_parquet(src), None
 
-    def _run_shard(self, output: Path, seg: Segment, key: str, table: pa.Table,
+    def _run_shard(self, output: AnyPath, seg: Segment, key: str, table: pa.Table,
                    read_info: dict | None) -> dict[str, Any]:
         stats: dict[str, Any] = {"shard": key, "docs": table.num_rows, "stages": {}}
         if read_info is not None:
@@ -204,6 +250,10 @@ class Worker:
         return stats
 
 
+def _params_key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
 def _kind(spec: StageSpec) -> str:
     from corpusclean.stages.base import load_stages
 
@@ -232,8 +282,23 @@ def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
     return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
 
 
-def reduce_global(config: PipelineConfig, output: Path, position: int, shard_keys: list[str]) -> dict[str, Any]:
-    """The middle step of a global stage: read every shard's scan in shard order, write the state."""
+def accepts_pmap(stage: GlobalStage) -> bool:
+    """Whether ``stage.reduce`` takes the optional ``pmap`` argument (older stages do not)."""
+    try:
+        return "pmap" in inspect.signature(stage.reduce).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def reduce_global(config: PipelineConfig, output: AnyPath, position: int, shard_keys: list[str],
+                  pmap: PMap = map, pmap_local: PMap | None = None) -> dict[str, Any]:
+    """The middle step of a global stage: read every shard's scan in shard order, write the state.
+
+    ``pmap`` is the executor's parallel map, handed to a stage whose ``reduce`` accepts it.
+    With a remote output the scan files are first copied to a local scratch folder (stages read
+    local files) and the state is uploaded afterwards; ``pmap_local`` (tasks kept on this
+    machine, which alone holds that scratch copy) is then used instead of ``pmap``.
+    """
     spec = config.stages[position]
     stage = spec.build()
     assert isinstance(stage, GlobalStage)
@@ -242,17 +307,48 @@ def reduce_global(config: PipelineConfig, output: Path, position: int, shard_key
     done = state / "_SUCCESS.json"
     if done.exists():
         return read_json(done)
-    state.mkdir(parents=True, exist_ok=True)
     scan_dir = stage_dir(output, spec) / "_scan"
     files = [scan_dir / f"part-{k}.parquet" for k in sorted(shard_keys)]
     t0 = time.perf_counter()
-    summary = stage.reduce(files, state) or {}
+    if isinstance(output, RemotePath):
+        scratch = local_scratch("corpusclean-reduce-")
+        try:
+            local_files = _download(files, scratch / "_scan")
+            local_state = scratch / "_global"
+            local_state.mkdir()
+            summary = _call_reduce(stage, local_files, local_state, pmap_local or map)
+            copy_tree(local_state, state)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        state.mkdir(parents=True, exist_ok=True)
+        summary = _call_reduce(stage, files, state, pmap)  # type: ignore[arg-type]
     summary = {"summary": summary, "seconds": time.perf_counter() - t0, "shards": len(files)}
     write_json(summary, done)
     return summary
 
 
-def completed(output: Path, segment: int) -> dict[str, dict[str, Any]]:
+def _call_reduce(stage: GlobalStage, files: list[Path], state: Path, pmap: PMap) -> dict[str, Any]:
+    if accepts_pmap(stage):
+        return stage.reduce(files, state, pmap=pmap) or {}  # type: ignore[call-arg]
+    return stage.reduce(files, state) or {}
+
+
+def _download(files: list[AnyPath], folder: Path) -> list[Path]:
+    """Copy remote files into ``folder`` (same names), a few at a time (object stores are latency-bound)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    local = [folder / f.name for f in files]
+
+    def fetch(pair: tuple[AnyPath, Path]) -> None:
+        src, dst = pair
+        dst.write_bytes(src.read_bytes())
+
+    with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+        list(pool.map(fetch, zip(files, local)))
+    return local
+
+
+def completed(output: AnyPath, segment: int) -> dict[str, dict[str, Any]]:
     """Markers of the shards complete in ``segment`` (shard key → its statistics)."""
     folder = output / STATE_DIR / f"seg{segment:02d}"
     if not folder.is_dir():
@@ -260,7 +356,7 @@ def completed(output: Path, segment: int) -> dict[str, dict[str, Any]]:
     return {p.stem: read_json(p) for p in sorted(folder.glob("*.json")) if not p.stem.startswith("file-")}
 
 
-def files_completed(output: Path, segment: int) -> set[int]:
+def files_completed(output: AnyPath, segment: int) -> set[int]:
     folder = output / STATE_DIR / f"seg{segment:02d}"
     return {int(p.stem[5:]) for p in folder.glob("file-*.json")} if folder.is_dir() else set()
 
