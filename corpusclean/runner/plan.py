@@ -42,7 +42,7 @@ from corpusclean.config import InputConfig, PipelineConfig, StageSpec
 from corpusclean.io.readers import read_chunks
 from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, local_scratch
 from corpusclean.io.writer import read_json, read_parquet, write_json, write_parquet
-from corpusclean.stages.base import GlobalStage, Stage
+from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 
 READ_FOLDER = "00_read"
 STATE_DIR = "_state"
@@ -219,13 +219,10 @@ class Worker:
             write_parquet(rejected, output / READ_FOLDER / "rejected" / f"part-{key}.parquet")
             stats["read"] = read_info["stats"]
             stats["docs"] += rejected.num_rows
-        for i in seg.stages:
+        stages = [self.stage(i, output) for i in seg.stages]
+        # consecutive filters run fused, document by document (one tokenisation per document)
+        for i, (out, seconds) in zip(seg.stages, run_streaming(stages, table)):
             spec = self.specs[i]
-            stage = self.stage(i, output)
-            t0 = time.perf_counter()
-            stage.check_input(table)
-            out = stage.process(table)
-            seconds = time.perf_counter() - t0
             n_in, n_kept, n_rej = table.num_rows, out.kept.num_rows, out.rejected.num_rows
             if n_kept + n_rej != n_in:
                 raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "

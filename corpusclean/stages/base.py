@@ -23,7 +23,7 @@ import importlib
 import pkgutil
 import time
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -239,9 +239,12 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     return results
 
 
-def run_streaming(stages: Sequence[Stage], table: pa.Table) -> list[tuple[StageOutput, float]]:
-    """Run streaming stages in order on one batch, fusing runs of consecutive filters."""
-    results: list[tuple[StageOutput, float]] = []
+def run_streaming(stages: Sequence[Stage], table: pa.Table) -> Iterator[tuple[StageOutput, float]]:
+    """Run streaming stages in order on one batch, fusing runs of consecutive filters.
+
+    Yields each stage's output and seconds as soon as it is known, so a caller can write it and
+    let it go before the next stage's output exists.
+    """
     i = 0
     while i < len(stages):
         j = i
@@ -249,18 +252,17 @@ def run_streaming(stages: Sequence[Stage], table: pa.Table) -> list[tuple[StageO
             j += 1
         if j - i >= 2:
             chain = process_chain(typing.cast(Sequence[FilterStage], stages[i:j]), table)
-            results.extend(chain)
             table = chain[-1][0].kept
+            yield from chain
             i = j
             continue
         stage = stages[i]
         t0 = time.perf_counter()
         stage.check_input(table)
         out = stage.process(table)
-        results.append((out, time.perf_counter() - t0))
         table = out.kept
+        yield out, time.perf_counter() - t0
         i += 1
-    return results
 
 
 @dataclass(kw_only=True)
