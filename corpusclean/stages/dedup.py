@@ -19,8 +19,10 @@ Which document survives is deterministic (``keep``): ``first`` in corpus order, 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -320,7 +322,8 @@ class MinHashDedup(GlobalStage):
         return path, meta
 
     # ------------------------------------------------------------------------ reduce (middle)
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path,
+               pmap: Callable[..., Iterable[Any]] = map) -> dict[str, Any]:
         old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
         files = old_files + list(scan_files)
         counts = _row_counts(files)
@@ -330,26 +333,14 @@ class MinHashDedup(GlobalStage):
         has_sig = _read_column(files, "n_shingles").to_numpy() > 0 if total else np.zeros(0, bool)
         valid_rows = np.flatnonzero(has_sig)
 
-        # 1. candidates, band by band: star edges from each bucket's first row to its others
+        # 1. candidates, band by band (in parallel where the executor offers it): star edges from
+        #    each bucket's first row to its others; only edges travel back, never documents
         edge_codes = np.empty(0, np.int64)
         candidates = 0
-        for j in range(self._bands):
-            keys = _read_column(files, f"b{j}").to_numpy()[valid_rows] if total else np.empty(0, np.uint64)
-            order = np.argsort(keys, kind="stable")
-            ks = keys[order]
-            rows = valid_rows[order]
-            del keys, order
-            new = np.empty(ks.size, bool)
-            if ks.size:
-                new[0] = True
-                np.not_equal(ks[1:], ks[:-1], out=new[1:])
-            starts = np.flatnonzero(new)
-            first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
-            member = ~new & (rows >= n_old)  # edges among old documents are not needed
-            codes = first[member] * total + rows[member]
+        band = functools.partial(_band_edges, files, valid_rows, n_old, total)
+        for codes in pmap(band, range(self._bands)):
             candidates += int(codes.size)
             edge_codes = np.unique(np.concatenate([edge_codes, codes]))
-            del ks, rows, new, first, member, codes
         ea = edge_codes // max(total, 1)
         eb = edge_codes % max(total, 1)
 
@@ -478,3 +469,22 @@ class MinHashDedup(GlobalStage):
                     for d, s in zip(dup_of.to_pylist(), sim.to_pylist())]
         return self.split(table, verdicts)
 
+
+def _band_edges(files: list[Path], valid_rows: np.ndarray, n_old: int, total: int, j: int) -> np.ndarray:
+    """Candidate edges of band ``j`` as ``a * total + b`` codes (a = the bucket's first row).
+
+    Module-level so a process pool or Ray can run bands in parallel; it reads only band ``j``'s
+    column, so its memory is bounded by one band.
+    """
+    keys = _read_column(files, f"b{j}").to_numpy()[valid_rows] if total else np.empty(0, np.uint64)
+    order = np.argsort(keys, kind="stable")
+    ks = keys[order]
+    rows = valid_rows[order]
+    new = np.empty(ks.size, bool)
+    if ks.size:
+        new[0] = True
+        np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
+    member = ~new & (rows >= n_old)  # edges among old documents are not needed
+    return np.unique(first[member] * total + rows[member])
