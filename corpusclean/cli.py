@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import tempfile
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,11 @@ def run_cmd(config: str | None, inputs: tuple[str, ...], output: str | None, wor
         _fail(str(e), 1)
     except KeyboardInterrupt:
         _fail("interrupted; run the same command again to resume", 130)
+    except Exception as e:  # a disk error, a bug: one line here, the traceback kept in a file
+        log = Path(tempfile.gettempdir()) / "corpusclean-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        first = str(e).splitlines()[0] if str(e) else ""
+        _fail(f"{type(e).__name__}: {first} (traceback in {log}; run the same command again to resume)", 1)
     click.echo(funnel_table(stats))
     click.echo(f"\nclean corpus: {Path(cfg.output or '') / 'final'}")
 

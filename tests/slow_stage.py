@@ -17,3 +17,11 @@ class SlowPassThrough(PassThrough):
     def process(self, table: pa.Table) -> StageOutput:
         time.sleep(self.seconds)
         return super().process(table)
+
+
+@register("broken_stage")
+class BrokenStage(PassThrough):
+    """A stage with a bug: it raises on every batch."""
+
+    def process(self, table: pa.Table) -> StageOutput:
+        raise RuntimeError("something nobody foresaw\nsecond line of the message")

@@ -110,3 +110,14 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     assert {"request", "non_html", "metadata", "revisit", "warcinfo"} <= set(stats["read"]["skipped_by_kind"])
     assert (out / "final").is_dir() and any((out / "final").glob("part-*.parquet"))
     assert "clean corpus: corpusclean-output/final" in res.stdout
+
+
+def test_an_unexpected_error_is_one_line_with_the_traceback_kept(tmp_path: Path, cli: CliRunner) -> None:
+    import slow_stage  # noqa: F401 - registers broken_stage
+
+    cfg = write_config(tmp_path, ["broken_stage"])
+    res = cli.invoke(main, ["run", str(cfg), "--quiet"])
+    assert res.exit_code == 1 and res.output.count("\n") == 1
+    assert res.output.startswith("error: RuntimeError: something nobody foresaw (traceback in ")
+    log = res.output.split("traceback in ")[1].split(";")[0]
+    assert "Traceback" in Path(log).read_text() and "Traceback" not in res.output
