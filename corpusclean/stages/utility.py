@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusclean.stages.base import GlobalStage, Stage, StageOutput, param, register
+from corpusclean.stages.url_filter import parse_url
 
 
 @register("passthrough")
@@ -28,15 +28,9 @@ class PassThrough(Stage):
 
 
 def url_host(url: str | None) -> str:
-    """Lower-cased host of ``url`` without ``www.`` and port ('' if there is none)."""
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    except ValueError:
-        return ""
-    host = host.rstrip(".").lower()
-    return host[4:] if host.startswith("www.") else host
+    """Normalised host of ``url`` ('' if there is none): the URL filter's definition (lower case,
+    no ``www.``, port, userinfo or trailing dot, IDN as punycode), so both stages agree on hosts."""
+    return (parse_url(url).host or "") if url else ""
 
 
 @register("domain_cap")
