@@ -76,6 +76,11 @@ class StageSpec:
     def build(self) -> Stage:
         return load_stages()[self.name](**self.params)
 
+    @property
+    def plain_params(self) -> dict[str, Any]:
+        """The parameters as plain JSON values (nested dataclasses as mappings), for the manifest."""
+        return _plain(self.params)
+
     def input_digest(self) -> str | None:
         """Digest of the contents of files named in the parameters (test sets, lists, models).
 
@@ -96,6 +101,16 @@ class StageSpec:
                     for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                         h.update(block)
         return h.hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _strings(value: Any) -> list[str]:
@@ -126,7 +141,7 @@ class PipelineConfig:
         data: dict[str, Any] = {
             "input": dataclasses.asdict(self.input),
             "shard_size": self.shard_size,
-            "stages": [{s.name: s.params} for s in self.stages],
+            "stages": [{s.name: s.plain_params} for s in self.stages],
         }
         digests = {s.folder: d for s in self.stages if (d := s.input_digest()) is not None}
         if digests:

@@ -68,8 +68,10 @@ class StageInfo:
         if self.cls is None:
             return None
         try:
-            return self.cls(**{**self.params, **changes})
-        except (ValueError, TypeError, OSError):
+            hints = self.cls.param_types()
+            params = {k: coerce(v, hints[k], k) if k in hints else v for k, v in self.params.items()}
+            return self.cls(**{**params, **changes})
+        except (ValueError, TypeError, OSError, ConfigError):
             if changes:
                 raise
             return None

@@ -110,6 +110,10 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     assert {"request", "non_html", "metadata", "revisit", "warcinfo"} <= set(stats["read"]["skipped_by_kind"])
     assert (out / "final").is_dir() and any((out / "final").glob("part-*.parquet"))
     assert "clean corpus: corpusclean-output/final" in res.stdout
+    assert (out / "report.html").stat().st_size > 10_000 and "report could not be written" not in res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    decontam = manifest["stages"][-1]["params"]["test_sets"][0]
+    assert decontam["name"] == "sample_benchmark" and decontam["fields"] == ["question", "answer"]
 
 
 def test_an_unexpected_error_is_one_line_with_the_traceback_kept(tmp_path: Path, cli: CliRunner) -> None:

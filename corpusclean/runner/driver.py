@@ -100,7 +100,7 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
         "fingerprint": config.fingerprint(),
         "config": config.to_dict(),
         "inputs": inputs,
-        "stages": [{"index": s.index, "name": s.name, "folder": s.folder, "params": s.params}
+        "stages": [{"index": s.index, "name": s.name, "folder": s.folder, "params": s.plain_params}
                    for s in config.stages],
         "segments": {},
         "status": "running",
