@@ -88,11 +88,6 @@ def from_dicts(docs: Iterable[Mapping[str, Any]], schema: pa.Schema | None = Non
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def to_dicts(table: pa.Table) -> list[dict[str, Any]]:
-    """The inverse of :func:`from_dicts`: one dict per row."""
-    return table.to_pylist()
-
-
 def with_columns(table: pa.Table, columns: Mapping[str, pa.Array | list[Any]],
                  types: Mapping[str, pa.DataType] | None = None) -> pa.Table:
     """Add or replace columns, keeping column order stable (replaced columns stay in place)."""

@@ -212,3 +212,13 @@ def test_full_gopher_pipeline_is_accounted_and_worker_count_independent(tmp_path
             "url_filter", "hidden_text", "language", "explicit_text", "gopher_quality", "gopher_repetition",
             "exact_dedup", "minhash_dedup", "decontaminate"}
     assert outs[0] == outs[1]
+
+
+def test_mixed_formats_give_one_schema_per_stage(tmp_path: Path) -> None:
+    """WARC and JSONL shards of one stage share a schema (DuckDB/datasets read a folder as one table)."""
+    inputs = make_inputs(tmp_path / "in")
+    run(parse_config(config(inputs, tmp_path / "out")), progress=False)
+    for folder in sorted((tmp_path / "out").glob("0[1-9]_*")):
+        for sub in (folder, folder / "rejected"):
+            schemas = {str(pq.read_schema(p)) for p in sub.glob("part-*.parquet")}
+            assert len(schemas) == 1, sub

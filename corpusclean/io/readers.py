@@ -559,14 +559,9 @@ def read_file(path: str, fmt: str, cfg: InputConfig, stats: ReadStats) -> Iterat
     raise InputError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(_FORMATS)}")
 
 
-_DOC_SCHEMA = pa.schema(BASE_FIELDS + [pa.field(k, v) for k, v in OPTIONAL_FIELDS.items()])
-_REJ_SCHEMA = pa.schema(list(_DOC_SCHEMA) + REJECT_FIELDS)
-
-
-def doc_schema(fmt: str) -> pa.Schema:
-    """The schema of documents read from ``fmt`` (HTML-bearing formats carry ``html``)."""
-    drop = {"html"} if fmt not in ("warc",) else set()
-    return pa.schema([f for f in _DOC_SCHEMA if f.name not in drop])
+#: One schema for documents from every format (``html`` null where the input has text), so every
+#: shard of a stage has the same schema even when a run mixes WARC and JSONL inputs.
+DOC_SCHEMA = pa.schema(BASE_FIELDS + [pa.field(k, v) for k, v in OPTIONAL_FIELDS.items()])
 
 
 def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
@@ -589,7 +584,7 @@ def read_chunks(path: str, fmt: str, cfg: InputConfig, shard_size: int, strict: 
     Chunk boundaries depend only on the file and ``shard_size``, so shards are the same whatever
     the number of workers. A file with no records gives one empty chunk (so it is accounted for).
     """
-    schema = doc_schema(fmt)
+    schema = DOC_SCHEMA
     rej_schema = pa.schema(list(schema) + REJECT_FIELDS)
     stats = ReadStats()
     docs: list[dict[str, Any]] = []
