@@ -37,8 +37,7 @@ SAMPLE_INPUT = "@sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class ConfigError(ValueError):
-    """A configuration problem, worded for the user (one line)."""
+from corpusclean.errors import ConfigError  # noqa: E402,F401  (re-exported)
 
 
 @dataclass

@@ -41,15 +41,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from corpusclean.config import ConfigError, coerce
+from corpusclean.errors import WhatIfError  # noqa: E402,F401  (re-exported)
 from corpusclean.stages.base import FilterStage, GlobalStage, Stage, get_stage_class
-
-
-class WhatIfError(ValueError):
-    """A ``--set`` that cannot be answered (exit code 2), or an output folder we cannot read (1)."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
 
 
 # ------------------------------------------------------------------------- reading an output

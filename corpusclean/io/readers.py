@@ -43,8 +43,7 @@ _CHUNK = 1 << 16
 _FORMATS = ("warc", "wet", "jsonl", "parquet")
 
 
-class InputError(Exception):
-    """Bad input that stops the run (a missing path, or damage under ``--strict``)."""
+from corpusclean.errors import InputError  # noqa: E402,F401  (re-exported)
 
 
 @dataclass

@@ -45,8 +45,7 @@ MANIFEST = "manifest.json"
 STATS = "stats.json"
 
 
-class RunError(Exception):
-    """A run cannot start or go on (worded for the user, one line)."""
+from corpusclean.errors import RunError  # noqa: E402,F401  (re-exported)
 
 
 class Executor(Protocol):

@@ -142,8 +142,7 @@ class Stage:
         return {f.name: getattr(self, f.name) for f in self.params()}
 
 
-class StageInputError(ValueError):
-    """A batch lacks a column the stage needs (a pipeline ordered wrongly)."""
+from corpusclean.errors import StageInputError  # noqa: E402,F401  (re-exported)
 
 
 @dataclass(kw_only=True)
