@@ -1,13 +1,18 @@
-"""Vectorised MinHash machinery for ``minhash_dedup`` (private: the stage is the public API).
+"""MinHash signatures for ``minhash_dedup``, vectorised over whole batches (step 1 of 4).
 
-Everything here works on whole batches of documents with numpy array arithmetic; nothing loops
-in Python per shingle. The pieces, in the order a document meets them:
+The fuzzy-dedup steps, one module each, composed by :mod:`corpusclean.stages.dedup`:
 
-1. **Normalisation** (:func:`normalized_bytes`) — the tokens of
-   :func:`corpusclean.text.normalize_for_ngrams` (NFKC, lowercase, punctuation to spaces), written
-   as UTF-8 with single spaces between tokens. Pure-ASCII text (most of the web) takes a fast path,
-   one ``bytes.translate``, that gives byte-for-byte the same tokens (a test pins this on random
-   ASCII, control characters included). Optional digit handling comes after.
+1. :mod:`corpusclean.dedup.minhash` — shingles and signatures (this module);
+2. :mod:`corpusclean.dedup.lsh` — band keys, the LSH parameter rule, candidate pairs per band;
+3. :mod:`corpusclean.dedup.verify` — accept or refuse each candidate pair;
+4. :mod:`corpusclean.dedup.components` — clusters (connected components) and their survivors.
+
+Everything works on whole batches with numpy array arithmetic; nothing loops in Python per
+shingle. The pieces, in the order a document meets them:
+
+1. **Normalisation** (:func:`corpusclean.ngrams.ngram_bytes`) — the GPT-3 n-gram tokens
+   (NFKC, lowercase, punctuation to spaces) as UTF-8 with spaces between tokens, with the
+   optional digit rule.
 2. **Unit hashes** — a 64-bit hash per word (or per character for character shingles), computed
    for the whole batch at once from the byte buffer (:func:`word_hashes`):
    ``fmix64(sum_j fmix64(((j << 8) | byte_j) + K))`` over the word's bytes.
@@ -21,21 +26,15 @@ in Python per shingle. The pieces, in the order a document meets them:
    ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash_reference, scheme="affine32")``.
    The permutation step runs over cache-sized chunks laid out permutations x shingles (a chunk of
    128 x 8,192 uint32 stays in L2), which is what makes it fast.
-5. **Band keys** (:func:`band_keys`) — one 64-bit key per band from its ``rows`` values.
-
-Plus the LSH parameter rule (:func:`optimal_param`, datasketch's, recomputed with exact
-Gauss-Legendre quadrature so scipy is not needed) and a vectorised union-find
-(:func:`connected_components`).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import numpy as np
 
-from corpusclean.text import normalize_for_ngrams
+from corpusclean.ngrams import Digits, ngram_bytes
 
 U64 = np.uint64
 U32 = np.uint32
@@ -46,7 +45,7 @@ HASH_VERSION = "corpusclean-minhash-1"
 
 
 # ------------------------------------------------------------------------------- mixers
-def _splitmix64(n: int, seed: int) -> list[int]:
+def splitmix64(n: int, seed: int) -> list[int]:
     """n deterministic 64-bit constants (SplitMix64), forced odd so they are invertible mod 2**64."""
     out = []
     x = seed & MASK64
@@ -62,9 +61,8 @@ def _splitmix64(n: int, seed: int) -> list[int]:
 _K_BYTE = 0x2545F4914F6CDD1D  # offset mixed into every (position, byte) pair of a word
 _K_CHAR = 0x9E3779B97F4A7C15  # offset mixed into every code point (character shingles)
 #: Multipliers of the k-th unit of a shingle / the k-th row of a band (256 is plenty: n <= 256).
-_M = _splitmix64(256, 0xC0FFEE)
+_M = splitmix64(256, 0xC0FFEE)
 _M_NP = np.array(_M, dtype=U64)
-_BAND_M = np.array(_splitmix64(256, 0xBA4D), dtype=U64)
 
 
 def fmix64(x: np.ndarray) -> np.ndarray:
@@ -99,52 +97,6 @@ def _fmix64_int(x: int) -> int:
 #: fmix64(((pos << 8) | byte) + K) for every word position < 64 and byte: the per-byte values
 #: of :func:`word_hashes`, looked up instead of recomputed.
 _PAIR_TABLE = fmix64(np.arange(_TABLE_SIZE, dtype=U64) + U64(_K_BYTE))
-
-
-# ------------------------------------------------------------------------- normalisation
-def _ascii_table(digits: str) -> bytes:
-    table = bytearray(b" " * 256)
-    for i in range(128):
-        ch = chr(i)
-        if ch.isalnum():  # ASCII letters and digits are exactly the ASCII \w minus "_"
-            table[i] = ord(ch.lower())
-    if digits == "zero":
-        for d in b"0123456789":
-            table[d] = ord("0")
-    elif digits == "drop":
-        for d in b"0123456789":
-            table[d] = ord(" ")
-    return bytes(table)
-
-
-_TABLES = {d: _ascii_table(d) for d in ("keep", "zero", "drop")}
-_DIGIT_RE = re.compile(r"\d")
-
-
-def normalized_bytes(text: str | None, digits: str = "keep") -> bytes:
-    """The n-gram tokens of ``text`` as UTF-8 bytes separated by spaces (runs of spaces allowed).
-
-    Tokens are those of :func:`corpusclean.text.normalize_for_ngrams`; then ``digits``:
-    ``keep`` leaves digits alone, ``zero`` maps every decimal digit to ``0`` (so "2023" and "2024"
-    match: dates and counters in templated pages), ``drop`` treats digits like punctuation.
-    """
-    if not text:
-        return b""
-    if text.isascii():
-        # NFKC and lower() are the identity / ASCII lowercase here, and every ASCII character
-        # that is not a letter or digit is punctuation, "_" or whitespace: all become a space.
-        return text.encode("ascii").translate(_TABLES[digits])
-    joined = " ".join(normalize_for_ngrams(text))
-    if digits == "zero":
-        joined = _DIGIT_RE.sub("0", joined)
-    elif digits == "drop":
-        joined = _DIGIT_RE.sub(" ", joined)
-    return joined.encode("utf-8")
-
-
-def normalized_tokens(text: str | None, digits: str = "keep") -> list[bytes]:
-    """The tokens themselves (for references and tests)."""
-    return [t for t in normalized_bytes(text, digits).split(b" ") if t]
 
 
 # ------------------------------------------------------------------------------ units
@@ -243,7 +195,7 @@ _BUF_BYTES = 1 << 18
 
 
 def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
-                   digits: str = "keep") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   digits: Digits = "keep") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normalise, split and shingle a batch: ``(hashes uint32, doc index, shingles per doc)``.
 
     Documents are processed in groups of about 256 KiB of normalised text so every array stays
@@ -252,7 +204,7 @@ def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
     stripped UTF-8 bytes as a single word. An empty text gets none.
     """
     ndocs = len(texts)
-    norm = [normalized_bytes(t, digits) for t in texts]
+    norm = [ngram_bytes(t, digits) for t in texts]
     hash_parts: list[np.ndarray] = []
     doc_parts: list[np.ndarray] = []
     lo = 0
@@ -326,78 +278,3 @@ def signatures(hashes: np.ndarray, docs: np.ndarray, ndocs: int, num_perm: int, 
         cols = d[seg]
         res[:, cols] = np.minimum(res[:, cols], mins)
     return np.ascontiguousarray(res.T)
-
-
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """``(ndocs, bands) uint64``: band j's key hashes signature values ``[j*rows, (j+1)*rows)``."""
-    out = np.zeros((sigs.shape[0], bands), U64)
-    for j in range(bands):
-        acc = np.zeros(sigs.shape[0], U64)
-        for i in range(rows):
-            acc += sigs[:, j * rows + i].astype(U64) * _BAND_M[i]
-        out[:, j] = fmix64(acc + U64(j))
-    return out
-
-
-# ----------------------------------------------------------------------- LSH parameters
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(96)
-
-
-def _integral(lo: float, hi: float, b: np.ndarray, r: np.ndarray, complement: bool) -> np.ndarray:
-    s = (hi - lo) / 2 * _GL_X[None, :] + (hi + lo) / 2
-    p = 1.0 - (1.0 - s ** r[:, None]) ** b[:, None]
-    if complement:
-        p = 1.0 - p
-    return (p * _GL_W[None, :]).sum(axis=1) * (hi - lo) / 2
-
-
-@lru_cache(maxsize=64)
-def optimal_param(threshold: float, num_perm: int, fp_weight: float = 0.5,
-                  fn_weight: float = 0.5) -> tuple[int, int]:
-    """datasketch's rule: ``(bands, rows)`` minimising the weighted false positive + negative areas.
-
-    False positives are the area under the S-curve ``1 - (1 - s**r)**b`` below ``threshold``,
-    false negatives the area above it beyond ``threshold``. The integrands are polynomials of
-    degree ``b*r <= num_perm``, so 96-point Gauss-Legendre quadrature is exact (to rounding) for
-    ``num_perm <= 191``; datasketch integrates the same with scipy's ``quad``.
-    """
-    bs, rs = [], []
-    for b in range(1, num_perm + 1):
-        for r in range(1, num_perm // b + 1):
-            bs.append(b)
-            rs.append(r)
-    b_arr = np.array(bs, float)
-    r_arr = np.array(rs, float)
-    fp = _integral(0.0, threshold, b_arr, r_arr, False)
-    fn = _integral(threshold, 1.0, b_arr, r_arr, True)
-    err = fp * fp_weight + fn * fn_weight
-    i = int(np.argmin(err))
-    return bs[i], rs[i]
-
-
-def s_curve(s: np.ndarray | float, bands: int, rows: int) -> np.ndarray:
-    """Probability that two documents of Jaccard ``s`` share at least one band."""
-    return 1.0 - (1.0 - np.asarray(s, float) ** rows) ** bands
-
-
-# ---------------------------------------------------------------------------- union-find
-def connected_components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Root of every node ``0..n-1`` given edges ``(a[i], b[i])``; the root is the component's
-    smallest node, so labels do not depend on edge order. Vectorised hook-and-compress."""
-    parent = np.arange(n, dtype=np.int64)
-    if a.size == 0:
-        return parent
-    while True:
-        pa = parent[a]
-        pb = parent[b]
-        diff = pa != pb
-        if not diff.any():
-            return parent
-        lo = np.minimum(pa[diff], pb[diff])
-        hi = np.maximum(pa[diff], pb[diff])
-        np.minimum.at(parent, hi, lo)
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import random
-import string
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from corpusclean import synth
 from corpusclean.config import ConfigError, parse_config
+from corpusclean.dedup import lsh
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
-from corpusclean.stages import _minhash as mh
 from corpusclean.stages.base import get_stage_class
-from corpusclean.text import normalize_for_ngrams
 
 Exact = get_stage_class("exact_dedup")
 MinHash = get_stage_class("minhash_dedup")
@@ -55,70 +52,6 @@ def run_sharded(stage, docs: list[dict], shard_size: int, tmp: Path, process_ord
         if "cluster_id" in out.kept.column_names:
             clusters.update(zip(out.kept.column("id").to_pylist(), out.kept.column("cluster_id").to_pylist()))
     return removed, clusters
-
-
-# ----------------------------------------------------------------------------- definitions
-def test_ascii_fast_path_equals_normalize_for_ngrams():
-    rng = random.Random(0)
-    alphabet = string.printable + "\x00\x01\x1c\x1d\x1e\x1f\x7f_"
-    samples = ["Don't stop_me now!!", "a\x1cb\x1fc", "  ", "3.14 is pi; 42 apples", "e-mail x_y"]
-    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(300)]
-    for s in samples:
-        assert mh.normalized_tokens(s) == [t.encode() for t in normalize_for_ngrams(s)], repr(s)
-
-
-def test_unicode_text_uses_normalize_for_ngrams_and_digit_options():
-    s = "Ünïcödé ﬁne “quotes” – 2024 ＡＢＣ４２"
-    assert mh.normalized_tokens(s) == [t.encode() for t in normalize_for_ngrams(s)]
-    assert mh.normalized_tokens("In 2024 and 1999", "zero") == [b"in", b"0000", b"and", b"0000"]
-    assert mh.normalized_tokens("In 2024 and x9y", "drop") == [b"in", b"and", b"x", b"y"]
-    assert mh.normalized_tokens("Год 2024", "zero") == ["год".encode(), b"0000"]
-
-
-def test_word_hashes_match_reference():
-    text = b"hello  world x " + "naïve".encode() + b" " + b"a" * 150 + b" end"
-    hashes, starts = mh.word_hashes(np.frombuffer(text + b" ", np.uint8))
-    toks = text.split()
-    assert [int(h) for h in hashes] == [mh.word_hash_reference(t) for t in toks]
-    assert len(set(mh.word_hash_reference(t) for t in [b"ab", b"ba", b"abc", b"a"])) == 4
-
-
-@pytest.mark.parametrize("n,unit", [(13, "word"), (5, "word"), (4, "char")])
-def test_signatures_equal_datasketch(n, unit):
-    datasketch = pytest.importorskip("datasketch")
-    texts = synth.documents(6, seed=4, size=800) + ["short text", "", "--- !!! ---", "Ünïcödé “text” here"]
-    hashes, docs, _ = mh.batch_shingles(texts, n, unit)
-    sigs = mh.signatures(hashes, docs, len(texts), 64, 7)
-    for i, text in enumerate(texts):
-        if unit == "word":
-            units = [mh.word_hash_reference(t) for t in mh.normalized_tokens(text)]
-        else:
-            norm = " ".join(b.decode() for b in mh.normalized_tokens(text))
-            units = [mh.char_hash_reference(c) for c in norm]
-        if len(units) >= n:
-            shingles = [tuple(units[j:j + n]) for j in range(len(units) - n + 1)]
-        elif units:
-            shingles = [tuple(units)]
-        else:
-            raw = text.strip()
-            shingles = [(mh.word_hash_reference(raw.encode()),)] if raw else []
-        ref = datasketch.MinHash(num_perm=64, seed=7, hashfunc=mh.shingle_hash_reference, scheme="affine32")
-        if shingles:
-            ref.update_batch(shingles)
-        np.testing.assert_array_equal(sigs[i], ref.hashvalues, err_msg=f"doc {i}: {text[:30]!r}")
-
-
-def test_optimal_param_equals_datasketch():
-    lsh = pytest.importorskip("datasketch.lsh")
-    for t, p in [(0.8, 128), (0.6, 128), (0.5, 64), (0.9, 32)]:
-        assert mh.optimal_param(t, p) == lsh._optimal_param(t, p, 0.5, 0.5)
-
-
-def test_connected_components_roots_are_smallest_nodes():
-    a = np.array([5, 3, 9, 7])
-    b = np.array([3, 1, 8, 8])
-    root = mh.connected_components(a, b, 10)
-    assert root.tolist() == [0, 1, 2, 1, 4, 1, 6, 7, 7, 7]
 
 
 # ------------------------------------------------------------------------------ exact_dedup
@@ -205,8 +138,8 @@ def test_minhash_parameter_validation():
         MinHash(bands=4)
     with pytest.raises(ValueError, match="at most num_perm"):
         MinHash(bands=20, rows=10)
-    assert (MinHash()._bands, MinHash()._rows) == mh.optimal_param(0.6, 128)
-    assert (MinHash(verify="none")._bands, MinHash(verify="none")._rows) == mh.optimal_param(0.8, 128)
+    assert (MinHash()._bands, MinHash()._rows) == lsh.optimal_param(0.6, 128)
+    assert (MinHash(verify="none")._bands, MinHash(verify="none")._rows) == lsh.optimal_param(0.8, 128)
     with pytest.raises(ConfigError, match="minhash_dedup"):
         parse_config({"stages": [{"minhash_dedup": {"bands": 9}}]})
     cfg = parse_config({"stages": [{"exact_dedup": {}},
