@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
 from corpusclean.pipeline import apply
 from corpusclean.stages.base import get_stage_class
-from corpusclean.stages.language import default_model_path
+from corpusclean.stages.language import default_model_path, fold_case
 
 Language = get_stage_class("language")
 
@@ -78,3 +80,65 @@ def test_pickles_without_model() -> None:
     assert clone._model is None
     clone.setup()
     assert apply(clone, [{"text": EN}]).kept_docs[0]["language"] == "en"
+
+
+# --------------------------------------------------------------- text written in capitals (issue 16)
+CASE = Path(__file__).resolve().parents[1] / "data" / "cases" / "language-all-caps"
+
+
+def test_case_all_caps_english_notices_are_kept_through_the_cli(tmp_path: Path) -> None:
+    """Handed case language-all-caps: three all-capital English texts were rejected (ja / low score)."""
+    from click.testing import CliRunner
+
+    from corpusclean.cli import main
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(CASE / "config.yaml"), "--input", str(CASE / "input.jsonl"),
+                                    "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    stats = json.loads((out / "stats.json").read_text())
+    lang = stats["stages"][0]
+    assert (lang["in"], lang["kept"]) == (5, 4)
+    assert lang["rejected_by_reason"] == {"language.other_language": 1}  # the German control only
+    docs = [json.loads(line) for line in (CASE / "input.jsonl").read_text().splitlines()]
+    got = by_id(apply(Language(languages=["en"], min_score=0.65), docs))
+    for doc_id in ("caps-notice", "caps-forum-post", "caps-terms", "control-normal-case"):
+        assert got[doc_id].get("reason") is None, got[doc_id]
+        assert got[doc_id]["language"] == "en" and got[doc_id]["language_score"] > 0.9, got[doc_id]
+    assert got["control-german"]["reason"] == "language.other_language"
+
+
+CAPS_VARIANTS = {
+    # German and French notices in capitals, with accented capitals (Ä, Ü, É, À)
+    "de": "ACHTUNG AN ALLE ANWOHNER: DAS WASSER WIRD AM MONTAG VON NEUN UHR MORGENS BIS FÜNF UHR "
+          "NACHMITTAGS ABGESTELLT, WEIL DIE STADT DIE HAUPTLEITUNG UNTER DER STRASSE REPARIERT. BITTE "
+          "FÜLLEN SIE VORHER FLASCHEN UND BADEWANNEN UND HALTEN SIE DIE WASSERHÄHNE GESCHLOSSEN.",
+    "fr": "AVIS À TOUS LES HABITANTS : L'EAU SERA COUPÉE LUNDI DE NEUF HEURES DU MATIN À CINQ HEURES DE "
+          "L'APRÈS-MIDI PENDANT QUE LA VILLE RÉPARE LA CONDUITE PRINCIPALE SOUS LA RUE. MERCI DE REMPLIR "
+          "DES BOUTEILLES AVANT ET DE GARDER VOS ROBINETS FERMÉS PENDANT LES TRAVAUX.",
+    "el": "ΠΡΟΣΟΧΗ ΣΕ ΟΛΟΥΣ ΤΟΥΣ ΚΑΤΟΙΚΟΥΣ: ΤΟ ΝΕΡΟ ΘΑ ΚΟΠΕΙ ΤΗ ΔΕΥΤΕΡΑ ΑΠΟ ΤΙΣ ΕΝΝΕΑ ΤΟ ΠΡΩΙ ΕΩΣ ΤΙΣ "
+          "ΠΕΝΤΕ ΤΟ ΑΠΟΓΕΥΜΑ ΓΙΑ ΕΡΓΑΣΙΕΣ ΣΤΟΝ ΚΕΝΤΡΙΚΟ ΑΓΩΓΟ.",
+    # mostly capitals: a shouted post with a few lower-case words still counts as capitals
+    "en": "PLEASE READ BEFORE POSTING: THE CLUB MEETS EVERY tuesday AT SEVEN IN THE HALL BEHIND THE CHURCH, "
+          "AND NEW MEMBERS ARE ALWAYS WELCOME TO COME ALONG AND WATCH BEFORE THEY JOIN.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CAPS_VARIANTS))
+def test_capitals_in_other_languages_are_identified(lang: str) -> None:
+    text = CAPS_VARIANTS[lang]
+    doc = apply(Language(), [{"id": lang, "text": text}]).kept_docs[0]
+    assert doc["language"] == lang and doc["language_score"] > 0.65, doc
+    lower = apply(Language(), [{"id": lang, "text": text.lower()}]).kept_docs[0]
+    assert doc["language_score"] == pytest.approx(lower["language_score"])  # same as the lower-cased text
+
+
+def test_mixed_case_text_is_predicted_unchanged() -> None:
+    mixed = ["The NASA and FBI reports were published by the U.S. government on Monday.", EN, DE,
+             "ALL CAPS HEADLINE\n\nbut the body of the article is written in ordinary lower case, as most "
+             "news pages are, with only the title in capitals.", ZH, ""]
+    for text in mixed:
+        assert fold_case(text) is text, text
+    assert fold_case("STOP HERE") == "stop here"
+    assert fold_case("ÉTÉ À PARIS") == "été à paris"
+    assert fold_case("1234 ###") == "1234 ###"  # no cased letter: nothing to fold
