@@ -27,6 +27,9 @@ costs ~400 MB per worker, so a domain list is held as a sorted array of 64-bit x
 (expected O(1)) and a whole batch is looked up with a few vectorised numpy operations. A false
 positive needs a 64-bit hash collision: ~n / 2^64 ≈ 2.5e-13 per lookup for UT1. Lists are read
 straight out of ``.tar.gz`` archives or the datatrove wheel, streaming in 16 MB blocks.
+
+Libraries: hosts and URL keys are :mod:`corpusclean.urls` (the one host definition, shared with
+``domain_cap``); list references, archive reading and the hash set are :mod:`corpusclean.wordlists`.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def load_domain_index(refs: Iterable[str], extra: Iterable[str] = ()
                 add(_hash_block(block), label)
     extra = list(extra)
     if extra:
-        add(_hashentries(extra), "block_domains")
+        add(_hash_entries(extra), "block_domains")
     return HashSet(chunks, srcs), names, url_keys
 
 
@@ -114,14 +117,15 @@ def _hash_block(block: bytes) -> np.ndarray:
             and b"\n\n" not in block):
         lines = block.split(b"\n")
         return np.fromiter(map(_hash, lines), np.uint64, len(lines))
-    entries = [s for s in (raw.strip() for raw in block.decode("utf-8", "replace").split("\n"))
-               if s and not s.startswith("#")]
-    return _hashentries(entries)
+    items = [s for s in (raw.strip() for raw in block.decode("utf-8", "replace").split("\n"))
+             if s and not s.startswith("#")]
+    return _hash_entries(items)
 
 
-def _hashentries(entries: Iterable[str]) -> np.ndarray:
+def _hash_entries(items: Iterable[str]) -> np.ndarray:
+    """xxh3-64 hashes (uint64) of the hosts of list entries (``#`` comments and hostless entries skipped)."""
     out = []
-    for e in entries:
+    for e in items:
         e = e.split("#", 1)[0].strip()
         if not e:
             continue
