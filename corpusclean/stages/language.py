@@ -28,9 +28,11 @@ text is predicted as it is.
 from __future__ import annotations
 
 import string
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from corpusclean.models import load_fasttext
@@ -58,6 +60,14 @@ _ASCII_UPPER = string.ascii_uppercase.encode()
 _ASCII_LOWER = string.ascii_lowercase.encode()
 
 
+@lru_cache(maxsize=1)
+def _case_table() -> np.ndarray:
+    """uint8 per BMP code point: 1 if ``str.isupper``, 2 if ``str.islower``, else 0."""
+    chars = [chr(c) for c in range(0x10000)]
+    return (np.fromiter(map(str.isupper, chars), bool, 0x10000).astype(np.uint8)
+            + 2 * np.fromiter(map(str.islower, chars), bool, 0x10000).astype(np.uint8))
+
+
 def fold_case(text: str) -> str:
     """``text`` lower-cased if it is mostly upper case (see module docstring), else unchanged."""
     if text.isascii():
@@ -65,8 +75,15 @@ def fold_case(text: str) -> str:
         upper = len(b) - len(b.translate(None, _ASCII_UPPER))
         lower = len(b) - len(b.translate(None, _ASCII_LOWER))
     else:
-        upper = sum(map(str.isupper, text))
-        lower = sum(map(str.islower, text))
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        bmp = cps[cps < 0x10000]
+        kind = _case_table()[bmp]
+        upper = int(np.count_nonzero(kind == 1))
+        lower = int(np.count_nonzero(kind == 2))
+        if bmp.size < cps.size:  # beyond the BMP (rare): ask Python
+            rest = [chr(c) for c in cps[cps >= 0x10000].tolist()]
+            upper += sum(map(str.isupper, rest))
+            lower += sum(map(str.islower, rest))
     if upper > MOSTLY_UPPER * (upper + lower):
         return text.lower()
     return text

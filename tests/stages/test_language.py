@@ -142,3 +142,14 @@ def test_mixed_case_text_is_predicted_unchanged() -> None:
     assert fold_case("STOP HERE") == "stop here"
     assert fold_case("ÉTÉ À PARIS") == "été à paris"
     assert fold_case("1234 ###") == "1234 ###"  # no cased letter: nothing to fold
+
+
+def test_fold_case_fast_paths_equal_the_per_character_rule() -> None:
+    import random
+
+    rng = random.Random(0)
+    alphabet = [chr(c) for c in range(0x20, 0x3000, 7)] + list("ABCabcÉé") + ["🙂", "𝐀", "𝐚"]
+    for _ in range(2000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        upper, lower = sum(map(str.isupper, t)), sum(map(str.islower, t))
+        assert fold_case(t) == (t.lower() if upper > 0.8 * (upper + lower) else t), repr(t)
