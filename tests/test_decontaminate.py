@@ -15,7 +15,7 @@ import pytest
 
 from corpusclean import ConfigError, Pipeline, from_dicts, get_stage_class, parse_config
 from corpusclean.stages import _decontam_index as dx
-from corpusclean.synth import documents
+from corpusclean.testing.synth import documents
 from corpusclean.text import normalize_for_ngrams
 
 DATA = Path(__file__).parent / "data" / "decontam"

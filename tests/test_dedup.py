@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusclean import synth
 from corpusclean.config import ConfigError, parse_config
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages import _minhash as mh
 from corpusclean.stages.base import get_stage_class
+from corpusclean.testing import synth
 from corpusclean.text import normalize_for_ngrams
 
 Exact = get_stage_class("exact_dedup")
