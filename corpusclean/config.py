@@ -11,7 +11,8 @@ A config file looks like::
       - gopher_quality: {min_doc_words: 50}
       - gopher_quality: {min_doc_words: 100}   # the same stage type may appear twice
 
-Only ``yaml.safe_load`` is used. Every error names the key path, what was expected and what was
+YAML is read by :func:`corpusclean.yaml_strict.load_yaml` (the safe constructor; a repeated key,
+an alias bomb or absurd nesting is refused). Every error names the key path, what was expected and what was
 found (``stages[2].gopher_quality.min_doc_words: expected an integer, got 'fifty'``) and is
 raised as :class:`ConfigError`, which the CLI prints as one line with exit code 2.
 """
@@ -29,9 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import xxhash
-import yaml
 
 from corpusclean.stages.base import Stage, load_stages
+from corpusclean.yaml_strict import load_yaml
 
 SAMPLE_INPUT = "@sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -321,13 +322,7 @@ def load_config(path: str | Path) -> PipelineConfig:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read config: {e}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    data = load_yaml(text, str(path))
     return parse_config(data)
 
 

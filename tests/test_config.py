@@ -28,7 +28,7 @@ def test_unknown_stage_lists_known_ones() -> None:
 
 def test_unknown_parameter_lists_valid_ones() -> None:
     assert err({"stages": [{"domain_cap": {"max_per_host": 3}}]}) == (
-        "stages[0].domain_cap.max_per_host: unknown parameter; valid parameters: max_per_domain")
+        "stages[0].domain_cap.max_per_host: unknown parameter; valid parameters: max_per_domain, group_by")
 
 
 def test_unknown_top_level_and_nested_keys() -> None:

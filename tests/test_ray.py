@@ -22,11 +22,11 @@ import pytest
 import yaml
 from conftest import TESTS, make_warc
 
-from corpusclean import synth
 from corpusclean.config import parse_config
 from corpusclean.runner import run
 from corpusclean.stages.base import StageOutput, param, register
 from corpusclean.stages.utility import PassThrough
+from corpusclean.testing import synth
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'corpusclean[ray]' to run these tests")
 

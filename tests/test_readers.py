@@ -12,9 +12,9 @@ import pytest
 import zstandard
 from conftest import make_warc
 
-from corpusclean import synth
 from corpusclean.config import InputConfig
 from corpusclean.io.readers import InputError, ReadStats, expand_inputs, read_chunks, read_file
+from corpusclean.testing import synth
 
 
 def read_all(path: Path, fmt: str, **cfg) -> tuple[list[dict], ReadStats]:

@@ -37,10 +37,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benches._common import peak_rss_mb, print_table, timed  # noqa: E402
-from corpusclean import synth  # noqa: E402
 from corpusclean.dedup import lsh  # noqa: E402
 from corpusclean.pipeline import Pipeline  # noqa: E402
 from corpusclean.stages.dedup import MinHashDedup  # noqa: E402
+from corpusclean.testing import synth  # noqa: E402
 from corpusclean.text import ngrams, normalize_for_ngrams  # noqa: E402
 
 # ------------------------------------------------------------------------- signature speed

@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 
 from benches._common import print_table, timed
-from corpusclean import synth
 from corpusclean.config import InputConfig, parse_config
 from corpusclean.io.readers import read_chunks
 from corpusclean.runner import run as run_pipeline
+from corpusclean.testing import synth
 
 
 def _make_warc(path: Path, n: int) -> int:

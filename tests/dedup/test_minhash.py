@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corpusclean import synth
 from corpusclean.dedup import lsh
 from corpusclean.dedup import minhash as mh
 from corpusclean.dedup.components import connected_components
 from corpusclean.ngrams import ngram_tokens
+from corpusclean.testing import synth
 
 
 def test_word_hashes_match_reference():

@@ -15,7 +15,7 @@ import pytest
 from corpusclean import ConfigError, Pipeline, from_dicts, get_stage_class, parse_config
 from corpusclean.decontam import index as dx
 from corpusclean.decontam.testsets import resolve_path
-from corpusclean.synth import documents
+from corpusclean.testing.synth import documents
 from corpusclean.text import normalize_for_ngrams
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "decontam"

@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusclean import synth
 from corpusclean.config import ConfigError, parse_config
 from corpusclean.dedup import lsh
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
+from corpusclean.testing import synth
 
 Exact = get_stage_class("exact_dedup")
 MinHash = get_stage_class("minhash_dedup")

@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from corpusclean import synth
 from corpusclean.cli import main
 from corpusclean.config import parse_config
 from corpusclean.report import build_report
 from corpusclean.runner import run
+from corpusclean.testing import synth
 
 EVIL = "<script>document.body.innerHTML='PWNED'</script><img src=x onerror=alert(1)>"
 STAGES = [{"gopher_quality": {}}, {"gopher_repetition": {}}, {"exact_dedup": {}}]

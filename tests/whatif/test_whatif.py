@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from corpusclean import synth
 from corpusclean.cli import main
 from corpusclean.config import parse_config
 from corpusclean.runner import run
+from corpusclean.testing import synth
 from corpusclean.whatif import WhatIfError, format_result, whatif
 
 STAGES = [{"gopher_quality": {}}, {"gopher_repetition": {}}, {"exact_dedup": {}}, {"fineweb_quality": {}}]
