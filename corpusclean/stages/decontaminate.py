@@ -46,6 +46,7 @@ from corpusclean.decontam.index import DecontamIndex, default_cache_dir, load_or
 from corpusclean.decontam.testsets import TestSetSpec, test_set_files
 from corpusclean.decontam.tokens import tokenize
 from corpusclean.document import with_columns
+from corpusclean.io.files import atomic_output
 from corpusclean.ngrams import normalize_non_ascii
 from corpusclean.stages.base import GlobalStage, StageOutput, Verdict, param, register
 
@@ -246,7 +247,8 @@ class Decontaminate(GlobalStage):
         uniq, counts = sorted_unique(allh)
         limit = self.max_doc_frequency
         common = uniq[counts > limit] if (limit is not None and self._counts_common()) else np.empty(0, np.uint64)
-        np.save(state_dir / _COMMON_FILE, common.astype(np.uint64))
+        with atomic_output(state_dir / _COMMON_FILE) as f:
+            np.save(f, common.astype(np.uint64))
         return {"ngrams_matched": int(len(uniq)), "ngrams_common": int(len(common))}
 
     def load_state(self, state_dir: Path) -> None:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusclean import urls
+from corpusclean.io.files import atomic_output
 from corpusclean.stages.base import GlobalStage, Stage, StageOutput, param, register
 
 
@@ -85,8 +86,9 @@ class DomainCap(GlobalStage):
                 if n > self.max_per_domain:
                     over.append(doc_id)
                     over_host.append(host)
-        pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
-                       state_dir / "over_cap.parquet")
+        with atomic_output(state_dir / "over_cap.parquet") as sink:
+            pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
+                           sink)
         return {"hosts": len(seen), "over_cap": len(over)}
 
     def load_state(self, state_dir: Path) -> None:
