@@ -218,3 +218,15 @@ def test_config_errors_are_one_line():
         parse_config({"stages": [{"url_filter": {"soft_word_threshold": 0}}]})
     cfg = parse_config({"stages": [{"url_filter": {}}, {"url_filter": {"soft_word_threshold": 3}}]})
     assert [s.name for s in cfg.stages] == ["url_filter", "url_filter"]
+
+
+def test_compressed_domain_and_url_lists(tmp_path):
+    import gzip
+
+    (tmp_path / "domains.txt.gz").write_bytes(gzip.compress(b"# mine\nBlocked.Example\n"))
+    (tmp_path / "urls.txt.gz").write_bytes(gzip.compress(b"https://ok.example/secret/\n"))
+    stage = url_filter(domain_lists=[str(tmp_path / "domains.txt.gz")], url_lists=[str(tmp_path / "urls.txt.gz")],
+                       banned_words=[], banned_subwords=[], soft_banned_words=[])
+    got = reasons(run(stage, url_docs(["http://www.blocked.example/a", "https://ok.example/secret",
+                                       "https://ok.example/public"])))
+    assert got == {"0": "url_filter.domain", "1": "url_filter.url", "2": None}
