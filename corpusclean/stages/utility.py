@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -42,6 +43,7 @@ class DomainCap(GlobalStage):
     """
 
     requires = ()
+    replay_columns = {"url": pa.string()}
     max_per_domain: int = param(1000, "Documents kept per host (www. and port ignored)")
 
     def scan(self, table: pa.Table) -> pa.Table:
@@ -65,6 +67,13 @@ class DomainCap(GlobalStage):
         pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
                        state_dir / "over_cap.parquet")
         return {"hosts": len(seen), "over_cap": len(over)}
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Removing pages of a host only makes room: kept pages stay kept; pages over the cap of
+        a host that lost pages are unknown."""
+        hosts = [url_host(u) for u in rows.column("url").to_pylist()]
+        lost = {h for h, a in zip(hosts, absent) if a}
+        return rejected & ~absent & np.array([h in lost for h in hosts], bool)
 
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "over_cap.parquet")

@@ -75,7 +75,8 @@ def test_report_content(output):
     # dedup: cluster sizes and a cluster shown side by side
     assert "clusters by size" in page and "cluster of 2 documents" in page and 'class="side"' in page
     # examples for each reason
-    assert "<code>gopher_quality.word_count</code>" in page and "<code>exact_dedup.duplicate</code>" in page
+    assert "<code><bdi>gopher_quality.word_count</bdi></code>" in page
+    assert "<code><bdi>exact_dedup.duplicate</bdi></code>" in page
 
 
 def test_histograms_read_no_text(output, monkeypatch):
