@@ -16,7 +16,7 @@ from conftest import make_warc
 from corpusclean.config import parse_config
 from corpusclean.io.readers import expand_inputs, read_chunks
 from corpusclean.io.storage import RemotePath, as_path
-from corpusclean.io.writer import read_parquet, write_parquet
+from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.runner import run
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
 

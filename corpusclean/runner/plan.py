@@ -40,12 +40,11 @@ import pyarrow.compute as pc
 
 from corpusclean.config import InputConfig, PipelineConfig, StageSpec
 from corpusclean.io.readers import read_chunks
-from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, local_scratch
-from corpusclean.io.writer import read_json, read_parquet, write_json, write_parquet
+from corpusclean.io.storage import AnyPath, RemotePath, copy_tree, local_scratch
+from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
+from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 
-READ_FOLDER = "00_read"
-STATE_DIR = "_state"
 TOP_DETAILS = 30
 #: Parallel downloads when staging scan files from an object store (latency-bound, not CPU).
 DOWNLOAD_THREADS = 16
@@ -54,10 +53,6 @@ log = logging.getLogger("corpusclean.runner")
 
 #: ``pmap(fn, items)``: results of ``fn`` on every item, in item order (builtin ``map`` semantics).
 PMap = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
-
-
-def shard_key(file_index: int, chunk: int) -> str:
-    return f"{file_index:05d}-{chunk:05d}"
 
 
 @dataclass
@@ -101,22 +96,6 @@ class Task:
     done: list[str] = field(default_factory=list)
 
 
-def stage_dir(output: AnyPath, spec: StageSpec) -> AnyPath:
-    return output / spec.folder
-
-
-def marker_path(output: AnyPath, segment: int, key: str) -> AnyPath:
-    return output / STATE_DIR / f"seg{segment:02d}" / f"{key}.json"
-
-
-def file_marker_path(output: AnyPath, segment: int, file_index: int) -> AnyPath:
-    return output / STATE_DIR / f"seg{segment:02d}" / f"file-{file_index:05d}.json"
-
-
-def global_state_dir(output: AnyPath, spec: StageSpec) -> AnyPath:
-    return output / spec.folder / "_global"
-
-
 def doc_bytes(table: pa.Table) -> int:
     """UTF-8 bytes of the documents' text (or HTML before extraction)."""
     for col in ("text", "html"):
@@ -145,7 +124,7 @@ class Worker:
         self._shared = shared
         self._scratch: list[Path] = []
 
-    def stage(self, i: int, output: AnyPath | None = None) -> Stage:
+    def stage(self, i: int, output: RunFolder | None = None) -> Stage:
         """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
         if i not in self._stages:
             spec = self.specs[i]
@@ -159,7 +138,7 @@ class Worker:
             self._stages[i] = st
         st = self._stages[i]
         if output is not None and isinstance(st, GlobalStage) and i not in self._states:
-            state = global_state_dir(output, self.specs[i])
+            state = output.state_dir(self.specs[i])
             if isinstance(state, RemotePath):  # stages read local files: download the state once
                 local = local_scratch("corpusclean-state-")
                 self._scratch.append(local)
@@ -181,22 +160,22 @@ class Worker:
     # -------------------------------------------------------------------------------- tasks
     def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
         """Run a task; return the shard keys it completed."""
-        output = as_path(task.output)
+        output = RunFolder(task.output)
         seg = self.segments[task.segment]
         done_keys: list[str] = []
         for key, table, read_info in self._source(task, seg, output):
             if key in task.done:
                 continue
             shard_stats = self._run_shard(output, seg, key, table, read_info)
-            write_json(shard_stats, marker_path(output, seg.index, key))
+            output.write_marker(seg.index, key, shard_stats)
             done_keys.append(key)
             if progress is not None:
                 progress(shard_stats["docs"])
         if task.file is not None:
-            write_json({"file": task.file[1]}, file_marker_path(output, seg.index, task.file[0]))
+            output.write_file_marker(seg.index, task.file[0], task.file[1])
         return done_keys
 
-    def _source(self, task: Task, seg: Segment, output: AnyPath) -> Iterator[tuple[str, pa.Table, dict | None]]:
+    def _source(self, task: Task, seg: Segment, output: RunFolder) -> Iterator[tuple[str, pa.Table, dict | None]]:
         cfg: InputConfig = self.config.input
         if task.file is not None:
             file_index, path, fmt = task.file
@@ -208,15 +187,15 @@ class Worker:
                 yield key, chunk.docs, info
         else:
             assert task.shard is not None
-            src = stage_dir(output, self.specs[seg.source]) / f"part-{task.shard}.parquet"
+            src = output.kept_part(self.specs[seg.source], task.shard)
             yield task.shard, read_parquet(src), None
 
-    def _run_shard(self, output: AnyPath, seg: Segment, key: str, table: pa.Table,
+    def _run_shard(self, output: RunFolder, seg: Segment, key: str, table: pa.Table,
                    read_info: dict | None) -> dict[str, Any]:
         stats: dict[str, Any] = {"shard": key, "docs": table.num_rows, "stages": {}}
         if read_info is not None:
             rejected = read_info["rejected"]
-            write_parquet(rejected, output / READ_FOLDER / "rejected" / f"part-{key}.parquet")
+            write_parquet(rejected, output.rejected_part(READ_FOLDER, key))
             stats["read"] = read_info["stats"]
             stats["docs"] += rejected.num_rows
         stages = [self.stage(i, output) for i in seg.stages]
@@ -227,9 +206,8 @@ class Worker:
             if n_kept + n_rej != n_in:
                 raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
                                    f"{n_in} in, {n_kept} kept + {n_rej} rejected")
-            folder = stage_dir(output, spec)
-            write_parquet(out.kept, folder / f"part-{key}.parquet")
-            write_parquet(out.rejected, folder / "rejected" / f"part-{key}.parquet")
+            write_parquet(out.kept, output.kept_part(spec, key))
+            write_parquet(out.rejected, output.rejected_part(spec, key))
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
@@ -242,7 +220,7 @@ class Worker:
             gspec = self.specs[seg.scan_for]
             t0 = time.perf_counter()
             scan = gstage.scan(table)
-            write_parquet(scan, stage_dir(output, gspec) / "_scan" / f"part-{key}.parquet")
+            write_parquet(scan, output.scan_part(gspec, key))
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
 
@@ -287,7 +265,7 @@ def accepts_pmap(stage: GlobalStage) -> bool:
         return False
 
 
-def reduce_global(config: PipelineConfig, output: AnyPath, position: int, shard_keys: list[str],
+def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shard_keys: list[str],
                   pmap: PMap = map, pmap_local: PMap | None = None) -> dict[str, Any]:
     """The middle step of a global stage: read every shard's scan in shard order, write the state.
 
@@ -300,14 +278,13 @@ def reduce_global(config: PipelineConfig, output: AnyPath, position: int, shard_
     stage = spec.build()
     assert isinstance(stage, GlobalStage)
     stage.setup()
-    state = global_state_dir(output, spec)
-    done = state / "_SUCCESS.json"
-    if done.exists():
-        return read_json(done)
-    scan_dir = stage_dir(output, spec) / "_scan"
-    files = [scan_dir / f"part-{k}.parquet" for k in sorted(shard_keys)]
+    state = output.state_dir(spec)
+    previous = output.read_global_summary(spec)
+    if previous is not None:
+        return previous
+    files = [output.scan_part(spec, k) for k in sorted(shard_keys)]
     t0 = time.perf_counter()
-    if isinstance(output, RemotePath):
+    if output.is_remote:
         scratch = local_scratch("corpusclean-reduce-")
         try:
             local_files = _download(files, scratch / "_scan")
@@ -321,7 +298,7 @@ def reduce_global(config: PipelineConfig, output: AnyPath, position: int, shard_
         state.mkdir(parents=True, exist_ok=True)
         summary = _call_reduce(stage, files, state, pmap)  # type: ignore[arg-type]
     summary = {"summary": summary, "seconds": time.perf_counter() - t0, "shards": len(files)}
-    write_json(summary, done)
+    output.write_global_summary(spec, summary)
     return summary
 
 
@@ -343,19 +320,6 @@ def _download(files: list[AnyPath], folder: Path) -> list[Path]:
     with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
         list(pool.map(fetch, zip(files, local)))
     return local
-
-
-def completed(output: AnyPath, segment: int) -> dict[str, dict[str, Any]]:
-    """Markers of the shards complete in ``segment`` (shard key → its statistics)."""
-    folder = output / STATE_DIR / f"seg{segment:02d}"
-    if not folder.is_dir():
-        return {}
-    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json")) if not p.stem.startswith("file-")}
-
-
-def files_completed(output: AnyPath, segment: int) -> set[int]:
-    folder = output / STATE_DIR / f"seg{segment:02d}"
-    return {int(p.stem[5:]) for p in folder.glob("file-*.json")} if folder.is_dir() else set()
 
 
 def cpu_count() -> int:
