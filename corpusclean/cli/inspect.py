@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pyarrow.compute as pc
 
-from corpusclean.errors import ConfigError, RunError, WhatIfError
+from corpusclean.errors import ConfigError, RunError
 from corpusclean.report.safe import visible
 from corpusclean.whatif.output import READ_FOLDER, RunOutput, parquet_file
 
@@ -36,10 +36,7 @@ def command(output: str, stage: str, rejected: bool, reason: str | None, limit: 
 
     OUTPUT is a folder or an object-store URI (s3://bucket/out, file:///abs/out, …).
     """
-    try:
-        run = RunOutput.open(output, need_stats=False)
-    except WhatIfError:
-        raise RunError(f"{output}: no stage folders here (not a corpusclean output folder)") from None
+    run = RunOutput.open(output, need_stats=False)
     folders = run.folders()
     matches = [f for f in folders if f == stage or f.split("_", 1)[1] == stage]
     if len(matches) != 1:

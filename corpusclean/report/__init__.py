@@ -25,6 +25,7 @@ from typing import Any
 
 from corpusclean.io.files import atomic_write_bytes
 from corpusclean.io.storage import AnyPath, RemotePath, as_path
+from corpusclean.output.run_folder import RunFolder
 from corpusclean.report import sections
 from corpusclean.report.gather import ordered_stats
 from corpusclean.report.safe import visible
@@ -51,7 +52,7 @@ def build_report(output: str | Path | RemotePath, *, examples: int = 3, max_char
                  clusters: int = 3) -> str:
     """The report of a finished run, as one HTML string (no external resource, no script).
 
-    Raises :class:`~corpusclean.errors.WhatIfError` (exit code 1) if ``output`` is not a finished run.
+    Raises :class:`~corpusclean.errors.RunError` (exit code 1) if ``output`` is not a finished run.
     """
     run = RunOutput.open(output)
     run.stats = ordered_stats(run.stats)
@@ -72,8 +73,8 @@ def build_report(output: str | Path | RemotePath, *, examples: int = 3, max_char
 def write_report(output: str | Path | RemotePath, out: str | Path | RemotePath | None = None,
                  **kwargs: Any) -> AnyPath:
     """Write the report of ``output`` to ``out`` (default ``OUTPUT/report.html``, local or remote)
-    atomically; return where. Raises ``WhatIfError`` (not a finished run) or ``OSError``."""
-    path = as_path(out) if out else as_path(output) / "report.html"
+    atomically; return where. Raises ``RunError`` (not a finished run) or ``OSError``."""
+    path = as_path(out) if out else RunFolder(output).report_path
     doc = build_report(output, **kwargs)
     # lone surrogates from damaged input are shown as escapes; any other unencodable character becomes U+FFFD
     atomic_write_bytes(path, doc.encode("utf-8", "replace"))

@@ -1,27 +1,23 @@
-"""A finished run's output folder, read-only: what ``whatif``, ``report``, ``inspect`` and ``stats`` read.
+"""A finished run, read-only: what ``whatif``, ``report`` and ``inspect`` read.
 
-The folder may be local (a path) or remote (``file://``, ``s3://``, any fsspec protocol such as
-``memory://``); every file is reached through :mod:`corpusclean.io.storage`, never ``open``.
+A view over :class:`~corpusclean.output.run_folder.RunFolder`, the one owner of the output
+layout, so the folder may be local (a path) or remote (``file://``, ``s3://``, any fsspec
+protocol such as ``memory://``); no path of the layout is spelled here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from corpusclean.config import ConfigError, coerce
-from corpusclean.errors import WhatIfError
-from corpusclean.io.storage import AnyPath, RemotePath, as_path
+from corpusclean.io.storage import AnyPath, RemotePath
+from corpusclean.output.run_folder import READ_FOLDER, RunFolder
 from corpusclean.stages.base import Stage, get_stage_class
-
-#: Where the documents a run's reader rejected are (``00_read/rejected/``).
-READ_FOLDER = "00_read"
 
 
 @dataclass
@@ -89,29 +85,24 @@ def stage_columns(info: StageInfo) -> dict[str, pa.DataType]:
 
 @dataclass
 class RunOutput:
-    """A finished run: its manifest, statistics, stages and where each stage's Parquet is."""
+    """A finished run, read-only: a view over its :class:`~corpusclean.output.run_folder.RunFolder`
+    (the one owner of the layout) with the manifest's stages resolved to stage classes."""
 
-    path: AnyPath
+    folder: RunFolder
     manifest: dict[str, Any]
     stats: dict[str, Any]
     stages: list[StageInfo]
 
     @classmethod
-    def open(cls, output: str | Path | RemotePath, *, need_stats: bool = True) -> RunOutput:
-        """Read ``manifest.json`` and ``stats.json`` of ``output``.
+    def open(cls, output: str | Path | RemotePath | RunFolder, *, need_stats: bool = True) -> RunOutput:
+        """Read the manifest and statistics of ``output`` (a folder or an object-store URI).
 
-        Raises :class:`WhatIfError` (exit code 1) when there is no manifest (not an output folder)
-        or, with ``need_stats``, no statistics (the run has not finished).
+        Raises :class:`~corpusclean.errors.RunError` (exit code 1) when there is no manifest (not
+        an output folder) or, with ``need_stats``, no statistics (the run has not finished).
         """
-        path = as_path(output)
-        manifest = _read_json(path / "manifest.json")
-        if manifest is None:
-            raise WhatIfError(f"{output}: no manifest.json here (not a corpusclean output folder)", 1)
-        stats = _read_json(path / "stats.json")
-        if stats is None:
-            if need_stats:
-                raise WhatIfError(f"{output}: no stats.json here (the run has not finished)", 1)
-            stats = {}
+        folder = RunFolder(output)
+        manifest = folder.read_manifest()
+        stats = folder.read_stats() if need_stats or folder.stats_path.exists() else {}
         infos = []
         for s in manifest.get("stages", []):
             try:
@@ -119,12 +110,17 @@ class RunOutput:
             except KeyError:
                 klass = None
             infos.append(StageInfo(int(s["index"]), s["name"], s["folder"], dict(s.get("params") or {}), klass))
-        return cls(path, manifest, stats, infos)
+        return cls(folder, manifest, stats, infos)
+
+    @property
+    def path(self) -> AnyPath:
+        """The folder's root (a ``Path`` or a ``RemotePath``)."""
+        return self.folder.root
 
     @property
     def name(self) -> str:
         """The output folder's own name (for titles)."""
-        return self.path.name
+        return self.folder.root.name
 
     def folders(self) -> list[str]:
         """Every stage folder of the run, ``00_read`` first."""
@@ -132,11 +128,11 @@ class RunOutput:
 
     def kept_files(self, folder: str) -> list[AnyPath]:
         """The kept documents' Parquet parts of a stage folder, in shard order."""
-        return sorted((self.path / folder).glob("part-*.parquet"))
+        return self.folder.kept_parts(folder)
 
     def rejected_files(self, folder: str) -> list[AnyPath]:
         """The rejected documents' Parquet parts of a stage folder (``00_read`` too), in shard order."""
-        return sorted((self.path / folder / "rejected").glob("part-*.parquet"))
+        return self.folder.rejected_parts(folder)
 
     def stage_stats(self, folder: str) -> dict[str, Any]:
         """The ``stats.json`` entry of a stage folder (``{}`` if absent)."""
@@ -146,23 +142,8 @@ class RunOutput:
         return {}
 
 
-def _read_json(path: AnyPath) -> dict[str, Any] | None:
-    try:
-        text = path.read_text()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise WhatIfError(f"{path}: not valid JSON ({e})", 1) from None
-    return data if isinstance(data, dict) else None
-
-
-def parquet_file(path: AnyPath) -> pq.ParquetFile:
-    """A Parquet file of a run, local or remote (remote reads are ranged GETs)."""
-    if isinstance(path, RemotePath):
-        return pq.ParquetFile(path.open_input())
-    return pq.ParquetFile(str(path))
+#: A ``ParquetFile`` on a local or remote part (the run folder's own reader).
+parquet_file = RunFolder.parquet_file
 
 
 def read_columns(files: list[AnyPath], columns: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
