@@ -154,3 +154,24 @@ def test_report_draws_a_user_global_stage_from_its_declaration(base):
     assert "cluster of " in page and 'class="side"' in page
     assert "02_test_first_word_dedup: first_words (documents per first word)" in page
     assert "<code><bdi>test_first_word_dedup.same_start</bdi></code>" in page
+
+
+def test_decontaminate_decisions_stand_even_where_its_test_set_is_gone(tmp_path):
+    """Its replay needs only its parameters, so a moved test-set file does not make it unknown."""
+    bench = tmp_path / "bench.jsonl"
+    questions = [f"which river flows through the old quarter of walled city number {i} in the south" for i in range(5)]
+    bench.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions))
+    rng = random.Random(4)
+    docs = [{"id": f"d{i}", "text": synth.document(rng, rng.choice([40, 300, 900]))
+             + (f" {questions[i % 5]} " if i % 6 == 0 else "")} for i in range(90)]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    stages = [{"gopher_quality": {}},
+              {"decontaminate": {"n": 8, "test_sets": [{"name": "b", "path": str(bench), "fields": ["question"]}],
+                                 "cache_dir": ""}}]
+    do_run(inp, tmp_path / "out", stages)
+    real = do_run(inp, tmp_path / "rerun", [{"gopher_quality": {"min_doc_words": 150}}, stages[1]])
+    bench.unlink()
+    res = whatif(tmp_path / "out", ["gopher_quality.min_doc_words=150"])
+    assert res.exact and res.whatif[1].unknown == 0
+    assert res.whatif[1].rejected_by_reason == real["stages"][1]["rejected_by_reason"] != {}
