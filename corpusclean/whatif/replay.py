@@ -113,8 +113,9 @@ def whatif(output: str | Path | RemotePath, sets: list[str]) -> WhatIfResult:
     run = RunOutput.open(output)
     changes = parse_sets(run, sets)
     built = {pos: run.stages[pos].build(**params) for pos, params in changes.items()}
+    # a global stage not installed here is known by the reduce summary its statistics carry
     globals_ = {i: s.declared() for i, s in enumerate(run.stages)
-                if s.cls is not None and issubclass(s.cls, GlobalStage)}
+                if (issubclass(s.cls, GlobalStage) if s.cls is not None else "global" in run.stage_stats(s.folder))}
     docs = _read_docs(run, built, globals_)
 
     whatif_rows: list[StageFunnel] = []

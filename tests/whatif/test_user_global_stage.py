@@ -145,6 +145,12 @@ def test_a_global_stage_that_declares_nothing_is_all_unknown_once_its_input_chan
     # loosening nothing upstream of it: the same documents reach it, so its decisions stand
     same = whatif(tmp_path / "out", ["gopher_quality.max_doc_words=200000"])
     assert same.exact and same.whatif[1].kept == same.actual[1].kept
+    # a global stage not installed where whatif runs (its statistics say it was global): unknown too
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    manifest["stages"][1]["name"] = "stage_not_installed_here"
+    (tmp_path / "out" / "manifest.json").write_text(json.dumps(manifest))
+    gone = whatif(tmp_path / "out", ["gopher_quality.min_doc_words=150"])
+    assert gone.whatif[1].unknown == gone.whatif[1].docs_in == res.whatif[1].docs_in
 
 
 def test_report_draws_a_user_global_stage_from_its_declaration(base):
