@@ -90,7 +90,9 @@ def make_histogram(kept: np.ndarray, rejected: np.ndarray, cuts: list[float], in
         edges = np.linspace(math.log10(lo + 1), math.log10(hi + 1), BINS + 1)
     else:
         pad = (hi - lo) * 0.02
-        edges = np.linspace(lo - pad if lo > 0 or vmin < 0 else lo, hi + pad, BINS + 1)
+        # never below zero for a signal that cannot be negative (word counts, fractions)
+        start = lo - pad if vmin < 0 else max(lo - pad, 0.0)
+        edges = np.linspace(start, hi + pad, BINS + 1)
     a, b = edges[0], edges[-1]
 
     def counts(v: np.ndarray) -> np.ndarray:
@@ -136,7 +138,9 @@ def svg_histogram(h: Histogram, cuts: list[tuple[float, str, str]], title: str) 
             label = "≤" + label
         if k == 4 and h.clipped_high:
             label = "≥" + label
-        parts.append(f'<text x="{sx(x):.1f}" y="{mt + ph + 14}" font-size="10" text-anchor="middle">{esc(label)}</text>')
+        anchor = "end" if k == 4 else "middle"  # the last label ends at the axis: never clipped
+        parts.append(f'<text x="{sx(x):.1f}" y="{mt + ph + 14}" font-size="10" text-anchor="{anchor}">'
+                     f'{esc(label)}</text>')
     parts.append(f'<text x="{ml - 4}" y="{mt + 8}" font-size="10" text-anchor="end">{ymax:,}</text>'
                  f'<text x="{ml - 4}" y="{mt + ph}" font-size="10" text-anchor="end">0</text>')
     axis = "log scale" if h.log else ""

@@ -137,3 +137,19 @@ def test_report_renders_in_headless_chromium(output):
     assert "&lt;script&gt;document.body.innerHTML='PWNED'&lt;/script&gt;" in dom
     assert "Funnel" in dom and not re.search(r"<body[^>]*>\s*PWNED", dom)
     assert "<img src=\"x\"" not in dom
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_histograms_of_non_negative_signals_never_start_below_zero(seed):
+    from corpusclean.report.svg import make_histogram, svg_histogram
+
+    rng = __import__("numpy").random.default_rng(seed)
+    for values, integer in ((rng.integers(1, 60, 500).astype(float), True),  # few distinct word counts
+                            (rng.uniform(0.001, 0.9, 500), False),  # fractions
+                            (rng.lognormal(1.0, 0.3, 500) + 2, False)):  # lengths far from zero
+        h = make_histogram(values[:400], values[400:], [], integer)
+        assert h is not None and h.to_value(h.edges[0]) >= -0.5
+        page = svg_histogram(h, [], "x")
+        labels = re.findall(r'text-anchor="(?:middle|end)">([^<]*)</text>', page)
+        assert not any(lab.lstrip("≤≥").startswith("-") for lab in labels), labels
+        assert 'text-anchor="end">' in page  # the last tick label ends inside the chart
