@@ -56,10 +56,13 @@ def funnel(run: RunOutput) -> str:
         rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_in", 0), s.get("bytes_kept", 0),
                      s.get("rejected_by_reason", {})))
     bars = [(name, [kept, n_in - kept]) for name, n_in, kept, *_ in rows]
-    chart = svg_hbars(bars, [KEPT_COLOR, REJECTED_COLOR], "documents kept (green) and removed (red) by each stage")
+    chart = _figure(svg_hbars(bars, [KEPT_COLOR, REJECTED_COLOR], "documents kept and removed by each stage"),
+                    "Documents entering each stage: kept (green) and removed (red); numbers: kept / removed.")
     byte_rows = [(name, [bk, max(bi - bk, 0)]) for name, _i, _k, bi, bk, _r in rows[1:]]
-    byte_chart = svg_hbars(byte_rows, [KEPT_COLOR, REJECTED_COLOR], "bytes of text kept and removed",
-                           value_fmt=fmt_bytes) if any(bi for _n, _i, _k, bi, _b, _r in rows[1:]) else ""
+    byte_chart = _figure(svg_hbars(byte_rows, [KEPT_COLOR, REJECTED_COLOR], "bytes of text kept and removed",
+                                   value_fmt=fmt_bytes),
+                         "UTF-8 bytes of the documents entering each stage (their HTML before extraction): "
+                         "kept (green) and removed (red).") if any(bi for _n, _i, _k, bi, _b, _r in rows[1:]) else ""
     trs = []
     for name, n_in, kept, bi, bk, reasons in rows:
         pct = f"{100 * (n_in - kept) / n_in:.1f}%" if n_in else "–"
@@ -79,6 +82,10 @@ def funnel(run: RunOutput) -> str:
             '<table class="funnel"><thead><tr><th>stage</th><th>in</th><th>kept</th><th>removed</th>'
             '<th>bytes kept</th><th>bytes removed</th><th>top reasons</th></tr></thead><tbody>'
             + "".join(trs) + "</tbody></table>" + "".join(extra) + "</section>")
+
+
+def _figure(chart: str, caption: str) -> str:
+    return f"<figure>{chart}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
 def signals(run: RunOutput) -> str:

@@ -68,6 +68,8 @@ def test_report_content(output):
     # funnel table with every stage
     for folder in ("00_read", "01_gopher_quality", "02_gopher_repetition", "03_exact_dedup"):
         assert f"<td>{folder}</td>" in page
+    funnel = page.split('<section id="funnel">')[1].split("</section>")[0]
+    assert funnel.count("<figure>") == funnel.count("<figcaption>") == 2  # every chart has a caption
     # one histogram per numeric signal (8 quality + 13 repetition), thresholds drawn at the values in force
     assert page.count('class="chart hist"') == 21
     assert "min_doc_words = 50" in page and "max_dup_line_frac = 0.3" in page
