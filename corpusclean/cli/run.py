@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from corpusclean.config import SAMPLE_INPUT, builtin_config, load_config
+from corpusclean.output.run_folder import RunFolder
+from corpusclean.report.safe import visible
 from corpusclean.runner.driver import funnel_table, run
 
 #: Where ``corpusclean run`` without a config writes.
@@ -48,5 +48,5 @@ def command(config: str | None, inputs: tuple[str, ...], output: str | None, wor
         if address:
             cfg.executor.address = address
     stats = run(cfg, overwrite=overwrite, progress=not quiet)
-    click.echo(funnel_table(stats))
-    click.echo(f"\nclean corpus: {Path(cfg.output or '') / 'final'}")
+    click.echo(visible(funnel_table(stats), multiline=True))  # file names and details come from the input
+    click.echo(f"\nclean corpus: {visible(RunFolder(cfg.output or '.').final)}")
