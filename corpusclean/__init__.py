@@ -21,11 +21,10 @@ from corpusclean.stages.base import (
     param,
     register,
 )
-
-__version__ = "0.1.0"
+from corpusclean.version import __version__
 
 __all__ = [
-    "STAGES", "ConfigError", "FilterStage", "GlobalStage", "Pipeline", "PipelineConfig", "Result", "Stage",
+    "STAGES", "ConfigError", "__version__", "FilterStage", "GlobalStage", "Pipeline", "PipelineConfig", "Result", "Stage",
     "StageOutput", "apply", "from_dicts", "get_stage_class", "load_config", "load_stages", "param",
     "parse_config", "register",
 ]

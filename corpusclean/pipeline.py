@@ -85,7 +85,7 @@ def run_stage_in_memory(stage: Stage, table: pa.Table) -> StageOutput:
         pq.write_table(stage.scan(table), scan_file)
         state = Path(tmp) / "state"
         state.mkdir()
-        stage.reduce([scan_file], state)
+        stage.reduce([scan_file], state, pmap=map)
         stage.load_state(state)
         return stage.process(table)
 

@@ -29,6 +29,7 @@ from corpusclean.stages.utility import PassThrough
 from corpusclean.testing import synth
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'corpusclean[ray]' to run these tests")
+pytestmark = pytest.mark.slow  # one Ray instance per session: ~1 min on 2 cores
 
 BENCH_PASSAGE = ("the lighthouse keeper counted seventeen ships passing the northern cape before the storm "
                  "finally turned the grey water white")
@@ -102,7 +103,9 @@ def gopher_chain(bench: Path) -> list[dict]:
     ]
 
 
-def cfg(inputs: Path, output: Path, stages: list[dict], **extra: Any) -> dict:
+def cfg(inputs: Path, output: Path, stages: list[dict], workers: int | None = None, **extra: Any) -> dict:
+    if workers is not None:
+        extra["executor"] = {"kind": "local", "workers": workers}
     return {"input": str(inputs), "output": str(output), "shard_size": 8, "stages": stages, **extra}
 
 
@@ -139,7 +142,6 @@ def comparable_manifest(output: Path) -> dict:
         m.pop(k)
     m["config"].pop("executor")
     m["config"].pop("output")
-    m["config"].pop("workers")
     return m
 
 
@@ -219,7 +221,7 @@ def test_driver_killed_mid_run_resumes_to_the_same_output(tmp_path: Path, ray_ad
 
 def test_ray_pmap_feeds_a_global_stage(tmp_path: Path, ray_address: str) -> None:
     """A reduce that accepts ``pmap`` gets Ray tasks (other processes), with the same result."""
-    from test_remote_storage import make_inputs
+    from helper_stages import make_inputs
 
     inputs = make_inputs(tmp_path / "in")
     stages = [{"domain_cap": {"max_per_domain": 3}}, {"pmap_probe": {}}]
