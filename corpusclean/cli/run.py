@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from corpusclean.config import SAMPLE_INPUT, builtin_config, load_config
+from corpusclean.executors import executor_names
 from corpusclean.output.run_folder import RunFolder
 from corpusclean.report.safe import visible
 from corpusclean.runner.driver import funnel_table, run
@@ -21,7 +22,7 @@ DEFAULT_OUTPUT = "corpusclean-output"
 @click.option("--overwrite", is_flag=True, help="Start over if OUTPUT holds a run with another config.")
 @click.option("--strict", is_flag=True, help="Stop at the first damaged input file instead of recording it.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), help="Where tasks run (default: the config's, else local).")
+@click.option("--executor", type=click.Choice(executor_names()), help="Where tasks run (default: the config's, else local).")
 @click.option("--address", help="Ray cluster: auto, ray://host:10001 or host:6379 (implies --executor ray).")
 def command(config: str | None, inputs: tuple[str, ...], output: str | None, workers: int | None,
             overwrite: bool, strict: bool, quiet: bool, executor: str | None = None,

@@ -22,7 +22,7 @@ def cli() -> CliRunner:
 
 def write_config(tmp_path: Path, stages: list, **extra) -> Path:
     make_warc(tmp_path / "crawl.warc.gz", 12)
-    cfg = {"input": str(tmp_path / "crawl.warc.gz"), "output": str(tmp_path / "out"), "workers": 1,
+    cfg = {"input": str(tmp_path / "crawl.warc.gz"), "output": str(tmp_path / "out"), "executor": {"kind": "local", "workers": 1},
            "shard_size": 5, "stages": stages, **extra}
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(cfg))

@@ -37,7 +37,7 @@ def output(tmp_path_factory) -> Path:
             text = "\n".join(text.split("\n") * 3)
         docs.append({"id": f"d{i}", "text": text, "url": f"https://s{i % 3}.example/{i}"})
     (root / "in.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
-    cfg = {"input": str(root / "in.jsonl"), "output": str(root / "out"), "workers": 1, "shard_size": 30,
+    cfg = {"input": str(root / "in.jsonl"), "output": str(root / "out"), "executor": {"kind": "local", "workers": 1}, "shard_size": 30,
            "stages": [{"gopher_quality": {}}, {"gopher_repetition": {}}]}
     (root / "cfg.yaml").write_text(json.dumps(cfg))
     res = CliRunner().invoke(main, ["run", str(root / "cfg.yaml"), "--quiet"])

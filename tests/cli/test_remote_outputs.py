@@ -28,7 +28,7 @@ def make_input(path: Path) -> Path:
 
 
 def do_run(inp: Path, output: str, **extra) -> None:
-    run(parse_config({"input": str(inp), "output": output, "shard_size": 25, "workers": 1,
+    run(parse_config({"input": str(inp), "output": output, "shard_size": 25, "executor": {"kind": "local", "workers": 1},
                       "stages": STAGES, **extra}), progress=False)
 
 

@@ -43,7 +43,7 @@ def output(tmp_path_factory) -> Path:
         for d in docs:
             f.write(json.dumps(d) + "\n")
     cfg = parse_config({"input": str(root / "in.jsonl"), "output": str(root / "out"), "shard_size": 60,
-                        "workers": 1, "report": True, "stages": STAGES})
+                        "executor": {"kind": "local", "workers": 1}, "report": True, "stages": STAGES})
     run(cfg, progress=False)
     return root / "out"
 

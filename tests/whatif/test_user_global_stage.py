@@ -37,7 +37,7 @@ class FirstWordDedup(GlobalStage):
         words = [(t or "").split(" ", 1)[0] for t in table.column("text").to_pylist()]
         return pa.table({"id": table.column("id"), "word": pa.array(words, pa.string())})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         first: dict[str, str] = {}
         ids, survivors = [], []
         for path in scan_files:
@@ -79,7 +79,7 @@ class OpaqueGlobal(GlobalStage):
     def scan(self, table: pa.Table) -> pa.Table:
         return pa.table({"id": table.column("id")})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         ids = [i for p in scan_files for i in pq.read_table(p).column("id").to_pylist()]
         (state_dir / "out.json").write_text(json.dumps(ids[::5]))
         return {}
@@ -103,7 +103,7 @@ def make_input(path: Path) -> Path:
 
 
 def do_run(inp: Path, out: Path, stages: list[dict]) -> dict:
-    return run(parse_config({"input": str(inp), "output": str(out), "shard_size": 50, "workers": 1,
+    return run(parse_config({"input": str(inp), "output": str(out), "shard_size": 50, "executor": {"kind": "local", "workers": 1},
                              "stages": stages}), progress=False)
 
 
