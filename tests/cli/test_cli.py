@@ -125,6 +125,7 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_kept(tmp_path: Path,
     assert res.output.startswith("error: RuntimeError: something nobody foresaw (traceback in ")
     log = res.output.split("traceback in ")[1].split(";")[0]
     assert "Traceback" in Path(log).read_text() and "Traceback" not in res.output
+    Path(log).unlink()
 
 
 def test_each_unexpected_error_keeps_its_traceback_in_a_file_of_its_own(tmp_path: Path, cli: CliRunner) -> None:
@@ -137,6 +138,8 @@ def test_each_unexpected_error_keeps_its_traceback_in_a_file_of_its_own(tmp_path
         assert res.exit_code == 1 and res.output.endswith("; run the same command again to resume)\n")
         logs.append(res.output.split("traceback in ")[1].split(";")[0])
     assert logs[0] != logs[1] and all("Traceback" in Path(p).read_text() for p in logs)
+    for p in logs:
+        Path(p).unlink()
 
 
 def test_errors_of_every_command_are_one_line_with_the_class_exit_code(tmp_path: Path, cli: CliRunner) -> None:
