@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -86,8 +87,27 @@ class RayExecutor(Executor):
                      configure_logging=False)
             self._owns = True
         self._context_ref: Any = None
-        self._task_fn = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_run_task)
-        self._apply_fn = ray.remote(num_cpus=1, max_retries=max_retries)(_apply)
+        env = self._runtime_env()
+        self._task_fn = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False,
+                                   **env)(_run_task)
+        self._apply_fn = ray.remote(num_cpus=1, max_retries=max_retries, **env)(_apply)
+
+    def _runtime_env(self) -> dict[str, Any]:
+        """Ship the user's ``modules:`` (their top-level package or file) to the workers.
+
+        Ray uploads them once (``runtime_env.py_modules``), so a stage module that exists only on
+        the driver's machine works on every node. Nothing is shipped when ``modules:`` is empty.
+        """
+        shipped = []
+        for name in self.config.modules:
+            top = name.split(".", 1)[0]
+            module = sys.modules.get(top)
+            if module is None or top == "corpusclean" or module in shipped:
+                continue
+            if getattr(module, "__file__", None) is None:  # a namespace package: nothing to upload
+                continue
+            shipped.append(module)
+        return {"runtime_env": {"py_modules": shipped}} if shipped else {}
 
     def _cpus(self) -> int:
         try:
