@@ -300,6 +300,17 @@ def parse_stage(entry: Any, position: int) -> StageSpec:
     return spec
 
 
+def parse_input(raw: Any, where: str = "input") -> InputConfig:
+    """``input:`` — a path/URI/glob, a list of them, or a mapping of :class:`InputConfig` keys."""
+    if isinstance(raw, InputConfig):
+        return raw
+    if isinstance(raw, (str, os.PathLike)):
+        raw = [raw]
+    if isinstance(raw, (list, tuple)):
+        raw = {"paths": [os.fspath(p) if isinstance(p, os.PathLike) else p for p in raw]}
+    return coerce(raw, InputConfig, where)
+
+
 def parse_config(data: Any) -> PipelineConfig:
     """Validate a loaded YAML document into a :class:`PipelineConfig`."""
     if data is None:
@@ -317,9 +328,7 @@ def parse_config(data: Any) -> PipelineConfig:
     raw_workers = data.pop("workers", None)
     cfg = build_dataclass(PipelineConfig, data, "")
     if raw_input is not None:
-        if isinstance(raw_input, (str, list)):
-            raw_input = {"paths": raw_input if isinstance(raw_input, list) else [raw_input]}
-        cfg.input = coerce(raw_input, InputConfig, "input")
+        cfg.input = parse_input(raw_input)
     if raw_executor is not None:
         if isinstance(raw_executor, str):
             raw_executor = {"kind": raw_executor}

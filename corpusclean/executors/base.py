@@ -17,6 +17,7 @@ model is loaded once per process even across runs.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from abc import ABC, abstractmethod
@@ -67,9 +68,22 @@ _SHARED_STAGES: dict[str, Stage] = {}
 KEEP_RUNNERS = 2
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def start_worker(ctx: WorkerContext) -> None:
-    """Make this process know the run's stages: import ``modules:``, register shipped classes."""
-    import_stage_modules(ctx.modules)
+    """Make this process know the run's stages: import ``modules:``, register shipped classes.
+
+    A module that is not importable in this process is skipped when every stage of the pipeline
+    came with the context (Ray ships user modules by value); otherwise it is a ``ConfigError``.
+    """
+    names = {s.name for s in ctx.config.stages}
+    shipped = names <= set(ctx.classes)
+    import_stage_modules([m for m in ctx.modules if not shipped or _importable(m)])
     registry = load_stages()
     for name, cls in ctx.classes.items():  # unpickling imported their modules; make sure they are known
         registry.setdefault(name, cls)

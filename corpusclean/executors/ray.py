@@ -18,10 +18,10 @@ keeps what it does locally: the manifest, resume, the global stages' middle step
   from the markers, as locally.
 * **Middle step in parallel.** :meth:`RayExecutor.pmap` runs a global stage's independent pieces
   (dedup's bands) as Ray tasks; only their small results (edges) come back to the driver.
-* **Custom stages.** The modules named in ``modules:`` are imported in every worker process before
-  its first task (they must be importable there: installed, on ``PYTHONPATH``, or shipped with a
-  Ray ``runtime_env``), and the pipeline's stage classes are shipped with the tasks, so a stage
-  defined in the driver's script works too.
+* **Custom stages.** The modules named in ``modules:`` travel with the tasks by value
+  (:meth:`RayExecutor._ship_user_modules`), and are imported too where the workers can import
+  them; the pipeline's stage classes are shipped with the tasks, so a stage defined in the
+  driver's script works as well.
 
 Nothing here is imported unless ``executor: {kind: ray}`` is chosen, so Ray stays optional.
 """
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -86,8 +87,22 @@ class RayExecutor(Executor):
                      configure_logging=False)
             self._owns = True
         self._context_ref: Any = None
+        self._ship_user_modules()
         self._task_fn = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_run_task)
         self._apply_fn = ray.remote(num_cpus=1, max_retries=max_retries)(_apply)
+
+    def _ship_user_modules(self) -> None:
+        """Send the user's ``modules:`` to the workers with the tasks, by value.
+
+        Ray pickles with cloudpickle; a module registered "by value" travels as code (its
+        classes and the module-level functions they use), so a stage module that exists only on
+        the driver's machine works on every node. Where the module is importable on a worker
+        (installed there) it is imported as well and its own classes are used.
+        """
+        for name in self.config.modules:
+            module = sys.modules.get(name)
+            if module is not None and not name.startswith("corpusclean"):
+                self.ray.cloudpickle.register_pickle_by_value(module)
 
     def _cpus(self) -> int:
         try:

@@ -383,7 +383,8 @@ def import_stage_modules(modules: Sequence[str], where: str = "modules") -> None
         try:
             importlib.import_module(name)
         except Exception as e:
-            hint = " (is its folder on PYTHONPATH?)" if isinstance(e, ModuleNotFoundError) else ""
+            missing = isinstance(e, ModuleNotFoundError) and name.startswith(str(e.name))
+            hint = " (is its folder on PYTHONPATH?)" if missing else ""
             raise ConfigError(f"{where}[{i}]: cannot import {name!r}: {type(e).__name__}: {e}{hint}") from None
 
 
