@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusclean.config import ConfigError, diff_configs, load_config, parse_config
+from corpusclean.config import diff_configs, load_config, parse_config
+from corpusclean.errors import ConfigError
 
 
 def err(data) -> str:
