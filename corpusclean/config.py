@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import types
 import typing
 import warnings
@@ -368,6 +369,7 @@ def load_config(path: str | Path) -> PipelineConfig:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read config: {e}") from None
     try:
+        _check_unique_keys(yaml.compose(text, Loader=yaml.SafeLoader), "")
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -375,6 +377,33 @@ def load_config(path: str | Path) -> PipelineConfig:
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
     return parse_config(data)
+
+
+def _check_unique_keys(node: yaml.Node | None, path: str, seen: set[int] | None = None) -> None:
+    """Refuse a key written twice in one YAML mapping (``yaml.safe_load`` keeps the last silently).
+
+    ``path`` is the key path of ``node`` (``stages[0].gopher_quality``). Merge keys (``<<``) are
+    not counted. Raises :class:`ConfigError`.
+    """
+    seen = set() if seen is None else seen
+    if node is None or id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_unique_keys(item, f"{path}[{i}]", seen)
+    elif isinstance(node, yaml.MappingNode):
+        keys: set[tuple[str, str]] = set()
+        for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                continue
+            ident = (key.tag, str(key.value))
+            if ident in keys:
+                where = path or "config"
+                what = " in one entry" if re.fullmatch(r"stages\[\d+\]", path) else ""
+                raise ConfigError(f"{where}: {str(key.value)!r} appears twice{what}")
+            keys.add(ident)
+            _check_unique_keys(value, f"{path}.{key.value}" if path else str(key.value), seen)
 
 
 def builtin_config(name: str = "gopher") -> Path:
