@@ -104,6 +104,7 @@ def test_one_and_two_workers_give_identical_output(tmp_path: Path) -> None:
         assert a == b
 
 
+@pytest.mark.slow  # two killed-and-resumed runs: ~40 s on 2 cores
 @pytest.mark.parametrize("kill_in_segment", [0, 1])
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path: Path, kill_in_segment: int) -> None:
     inputs = make_inputs(tmp_path / "in")
