@@ -156,4 +156,5 @@ def test_cli_validate_refuses_a_duplicate_key_with_exit_2(tmp_path: Path) -> Non
     p.write_text("stages:\n  - gopher_quality: {min_doc_words: 50, min_doc_words: 100}\n")
     result = CliRunner().invoke(main, ["validate", str(p)])
     assert result.exit_code == 2
-    assert result.output.strip() == "error: stages[0].gopher_quality: 'min_doc_words' appears twice"
+    assert result.output.strip() == ("error: stages[0].gopher_quality: 'min_doc_words' appears twice "
+                                     "(line 2, column 22 and line 2, column 41); write it once")
