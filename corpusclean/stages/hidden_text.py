@@ -14,7 +14,8 @@ page's HTML, so this stage runs *before* ``extract``:
    labels and buttons (≤ 3 words), same-site link text (menus), share buttons and prose never
    count; a block of external links (a link farm) counts whole. Paint-hidden text always counts.
 2. **Keyword stuffing** in what readers see: the longest run of short comma/pipe-separated items
-   in visible text, ``<title>`` and ``alt`` (``keyword_run``); items of ``<meta name=keywords|
+   in visible text, ``<title>`` and ``alt``, when the list repeats its keywords (``keyword_run``;
+   a tag cloud of distinct tags is ordinary); items of ``<meta name=keywords|
    description>`` that repeat an earlier item (``meta_repeats``: a long list of distinct
    keywords is ordinary, the same keywords over and over is stuffing); and the share of
    running-text words taken by the most frequent content term (``top_term_share``), counted
@@ -114,6 +115,26 @@ def keyword_run(text: str) -> int:
     return best
 
 
+def stuffed_run(text: str) -> int:
+    """:func:`keyword_run` of a list that repeats its keywords, else 0.
+
+    A list repeats its keywords when ≥ 20 % of its items repeat an earlier item, or one word
+    appears in ≥ 30 % of its items ("cheap flights london, cheap flights paris, …"). A long list
+    of distinct tags (a tag cloud, an index) is ordinary.
+    """
+    run = keyword_run(text)
+    if run < 6:
+        return run
+    items = [" ".join(p.lower().split()) for p in _SEP_RE.split(text)]
+    items = [i for i in items if i]
+    if repeated_items(text) >= 0.2 * len(items):
+        return run
+    per_word = Counter(w for item in items for w in set(item.split()) if w not in FUNCTION_WORDS)
+    if per_word and per_word.most_common(1)[0][1] >= 0.3 * len(items):
+        return run
+    return 0
+
+
 def repeated_items(text: str) -> int:
     """Items of a comma/pipe list that repeat an earlier item (case-insensitive): ``a, b, a`` → 1."""
     seen: set[str] = set()
@@ -146,9 +167,10 @@ def keyword_shaped(ws: list[str], raw: str) -> bool:
     """One run of hidden text (a text node) shaped as keywords rather than language.
 
     Judged on text nodes of ≥ 4 words: a comma/pipe list of ≥ 6 short items; one content term
-    repeated (≥ 3 times and ≥ 15 % of the words); or no sentence shape at all (:func:`is_prose`).
-    Labels, buttons and headings of ≤ 3 words are never judged: that is what hidden interface
-    (dialogs, tabs, widgets) is made of, each piece in its own element.
+    repeated (≥ 3 times and ≥ 15 % of the words); or, from 12 words on, no sentence shape at all
+    (:func:`is_prose`). Labels and buttons (≤ 3 words) are never judged, and headlines, form
+    hints and captions (under 12 words, often without grammar words) are not judged by shape:
+    that is what hidden interface (dialogs, tabs, teasers, widgets) is made of.
     """
     n = len(ws)
     if n < 4:
@@ -160,7 +182,7 @@ def keyword_shaped(ws: list[str], raw: str) -> bool:
         top = Counter(content).most_common(1)[0][1]
         if top >= 3 and top / n >= 0.15:
             return True
-    return not is_prose(ws, raw)
+    return n >= 12 and not is_prose(ws, raw)
 
 
 def judge_block(block: HiddenBlock) -> int:
@@ -219,7 +241,7 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     sig["hidden_fraction"] = spam_words / (n_visible + spam_words) if spam_words else 0.0
     sig["hidden_methods"] = ",".join(sorted(methods)) or None
     sig["hidden_sample"] = " | ".join(sample)[:200] or None
-    sig["keyword_run"] = max((keyword_run(s) for s in (*page.visible, *page.alts, page.title)), default=0)
+    sig["keyword_run"] = max((stuffed_run(s) for s in (*page.visible, *page.alts, page.title)), default=0)
     sig["meta_repeats"] = max((repeated_items(page.metas.get(k, "")) for k in ("keywords", "description")),
                               default=0)
     if n_prose >= 100:
@@ -262,7 +284,8 @@ class HiddenText(FilterStage):
     ``hidden_spam_words`` (the part judged suspicious by amount and shape, see module doc);
     ``hidden_fraction`` (= spam / (visible + spam)); ``hidden_methods`` (how it was hidden);
     ``hidden_sample`` (the first ~200 characters of it, to audit); ``keyword_run`` (longest run
-    of short separated items in visible text, title, alt); ``meta_repeats`` (items of meta
+    of short separated items in visible text, title, alt, in lists that repeat their keywords:
+    :func:`stuffed_run`); ``meta_repeats`` (items of meta
     keywords/description repeating an earlier item); ``top_term_share`` and ``top_term`` (the
     most frequent content word's share of the word units of running text, i.e. visible text
     nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`count_units`).
