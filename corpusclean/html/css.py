@@ -185,11 +185,13 @@ class StyleSheet:
     do. Rules under a passing state (``:hover``, ``::before``) are ignored entirely.
     """
 
-    def __init__(self, css: str):
+    def __init__(self, css: str | list[str]):
+        """``css``: the text of one ``<style>`` block, or of each block (read one by one, so an
+        unbalanced brace in one block does not swallow the rules of the next)."""
         self.rules: list[Rule] = []
         self.uncertain: list[Rule] = []
-        css = re.sub(r"/\*.*?\*/", " ", css, flags=re.S)
-        self._read(css, conditional=False)
+        for text in [css] if isinstance(css, str) else css:
+            self._read(re.sub(r"/\*.*?\*/", " ", text, flags=re.S), conditional=False)
         self._index()
         self._cache: dict[tuple[str, str, str | None], tuple[dict[str, str], set[str]]] = {}
 

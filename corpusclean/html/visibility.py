@@ -11,7 +11,8 @@ tagged with how it was hidden. Two kinds of hiding are told apart:
 * **Paint hiding** is decided per text node, with the values in force *at that node*: a known
   text colour indistinguishable from a known background (translucent colours composited over
   the background below them, CSS Color 4 §5), or a known font size ≤ 1px. A descendant that sets
-  its own colour or size is judged by its own values, not its ancestor's.
+  its own colour or size is judged by its own values, not its ancestor's. Text painted invisible
+  inside a box-hidden block counts as paint-hidden.
 
 A value is *known* only when the page states it in a way this module can evaluate (see
 :mod:`corpusclean.html.css`). When the page loads an external stylesheet (``<link
@@ -178,8 +179,9 @@ def walk(html: str | None, url: str | None = None) -> PageText:
     root = parse_html(html or "")
     if root is None:
         return out
-    css = " ".join("".join(s.itertext()) for s in root.iter("style"))
-    sheet = StyleSheet(css) if css.strip() else None
+    styles = ["".join(s.itertext()) for s in root.iter("style")]
+    css = " ".join(styles)
+    sheet = StyleSheet(styles) if css.strip() else None
     external = imports_external(css) or any(
         "stylesheet" in (ln.get("rel") or "").lower() for ln in root.iter("link"))
     own_host = host(url)
@@ -193,12 +195,12 @@ def walk(html: str | None, url: str | None = None) -> PageText:
     paint: dict[str, HiddenBlock] = {}
 
     def emit(text: str, frame: _Frame) -> None:
-        if frame.block is not None:
-            frame.block.segments.append(Segment(text, frame.link))
-            return
         method = None if frame.fg is None and frame.fs is None else _paint_hidden(frame)
         if method is None:
-            out.visible.append(text)
+            if frame.block is not None:
+                frame.block.segments.append(Segment(text, frame.link))
+            else:
+                out.visible.append(text)
             return
         block = paint.get(method)
         if block is None:

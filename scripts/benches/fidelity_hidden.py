@@ -109,14 +109,17 @@ _P_END = re.compile(r"</p\s*>", re.I)
 
 
 def _outside_inline_context(page: str, i: int) -> bool:
-    """True unless position ``i`` is inside a link, a comment or a script (spam goes in the body flow)."""
+    """True unless position ``i`` is inside a link, a comment, a script or a noscript (spam goes in
+    the body's flow; text in ``<noscript>`` is hidden already, a form of its own)."""
     low = page[max(0, i - 20000):i].lower()
-    return all(low.rfind(a) <= low.rfind(b) for a, b in (("<a ", "</a>"), ("<!--", "-->"), ("<script", "</script>")))
+    return all(low.rfind(a) <= low.rfind(b) for a, b in (("<a ", "</a>"), ("<!--", "-->"), ("<script", "</script>"),
+                                                         ("<noscript", "</noscript>")))
 
 
 def _inject(page: str, snippet: str, rng: random.Random) -> str:
     """``snippet`` after a random ``</p>`` of the page's flow (else before ``</body>``, else at the end)."""
-    ends = [m.end() for m in _P_END.finditer(page) if _outside_inline_context(page, m.start())]
+    body = page.lower().find("<body")
+    ends = [m.end() for m in _P_END.finditer(page, max(body, 0)) if _outside_inline_context(page, m.start())]
     if ends:
         i = rng.choice(ends)
     else:
