@@ -170,6 +170,19 @@ _COMPOUND = re.compile(r"^(\*|[a-z][a-z0-9-]*)?((?:[.#][\w-]+)*)((?:\[[^\]]*\]|:
 _STATE_PSEUDO = re.compile(r":(?:hover|focus|focus-within|focus-visible|active|visited|target|checked)\b|::")
 
 Rule = tuple[str | None, frozenset[str], str | None, dict[str, str]]
+_SIMPLE = re.compile(r"^(?:\*|[a-z][a-z0-9-]*)?(?:[.#][\w-]+)*$", re.I)
+_PAINT_WORDS = ("color", "background", "font-size")
+_VISIBILITY_WORDS = (*_PAINT_WORDS, "display", "visibility", "opacity", "text-indent", "position", "clip",
+                     "overflow")
+
+
+def _simple_rule(sel: str, decls: dict[str, str]) -> Rule:
+    """A rule of one compound selector of tag / ``.class`` / ``#id`` (``*`` = any tag)."""
+    tag = sel.split(".", 1)[0].split("#", 1)[0].lower() or None
+    named = re.findall(r"([.#])([\w-]+)", sel)
+    ids = [n.lower() for k, n in named if k == "#"]
+    return (None if tag == "*" else tag, frozenset(n.lower() for k, n in named if k == "."),
+            ids[0] if ids else None, decls)
 
 
 class StyleSheet:
@@ -201,15 +214,24 @@ class StyleSheet:
                 if at_rule.startswith(("@media", "@supports", "@document", "@layer")):
                     self._read(body, conditional=True)
                 continue
-            if conditional and not any(p in body for p in ("color", "background", "font-size")):
-                continue  # conditional rules matter only for the colour properties they may set
+            # only rules about visibility matter; conditional ones only for the colours they may set
+            if not any(k in body for k in (_PAINT_WORDS if conditional else _VISIBILITY_WORDS)):
+                continue
             decls = parse_decls(body)
             if not decls:
                 continue
             colour_decls = {k: v for k, v in decls.items() if k in COLOR_PROPS}
             for sel in selectors.split(","):
                 sel = sel.strip()
-                if not sel or _STATE_PSEUDO.search(sel):
+                if not sel:
+                    continue
+                if _SIMPLE.match(sel):
+                    if not conditional:
+                        self.rules.append(_simple_rule(sel, decls))
+                    elif colour_decls:
+                        self.uncertain.append(_simple_rule(sel, colour_decls))
+                    continue
+                if not colour_decls or _STATE_PSEUDO.search(sel):
                     continue
                 parts = [p for p in _COMBINATOR.split(sel) if p]
                 m = _COMPOUND.match(parts[-1]) if parts else None
@@ -221,11 +243,7 @@ class StyleSheet:
                 named = re.findall(r"([.#])([\w-]+)", m.group(2))
                 classes = frozenset(n.lower() for k, n in named if k == ".")
                 ids = [n.lower() for k, n in named if k == "#"]
-                rule: Rule = (tag, classes, ids[0] if ids else None, decls)
-                if len(parts) == 1 and not m.group(3) and not conditional:
-                    self.rules.append(rule)
-                elif colour_decls:
-                    self.uncertain.append((tag, classes, ids[0] if ids else None, colour_decls))
+                self.uncertain.append((tag, classes, ids[0] if ids else None, colour_decls))
 
     def _index(self) -> None:
         """Rules keyed by id, else first class, else tag (else universal), with their source order."""
