@@ -209,3 +209,34 @@ def test_long_distinct_meta_keywords_are_kept():
 def test_repeated_meta_keywords_are_stuffing():
     kws = ", ".join(["cheap flights", "cheap hotels", "car hire"] * 5)
     assert reason(ARTICLE, head=f'<meta name="keywords" content="{kws}">') == "hidden_text.keyword_stuffing"
+
+
+# --- visible lists: a tag cloud of distinct tags is an index, a list repeating its keywords is stuffing
+
+TAGS = ["Gewusst wie", "How To", "Erklärung", "Anleitung", "Bilder", "blauen Haken", "Bildquelle", "Tracking",
+        "Ad Tracking", "Daten", "Facebook-Konto", "Facebook-Account löschen", "WhatsApp-Kontakte", "Instagram",
+        "Speicherplatz", "Datenschutz", "Smartphone", "Android", "iOS", "Browser", "Passwort", "Sicherheit",
+        "Update", "Akku", "Kamera", "Fotos", "Videos", "Musik", "Streaming", "Podcast"]
+
+
+def test_visible_tag_cloud_is_kept():
+    assert reason(ARTICLE + "<p>Tags: " + ", ".join(TAGS) + "</p>") is None
+    assert reason(ARTICLE + '<img src="a.jpg" alt="' + " | ".join(TAGS) + '">') is None
+
+
+def test_visible_list_repeating_its_keywords_is_stuffing():
+    cities = ["london", "paris", "rome", "berlin", "madrid", "vienna", "prague", "lisbon", "dublin", "oslo"]
+    variations = ", ".join(f"cheap flights {c}" for c in cities * 3)
+    assert reason(ARTICLE + f"<p>{variations}</p>") == "hidden_text.keyword_stuffing"
+
+
+def test_hidden_teaser_headlines_and_form_hints_are_kept():
+    teasers = "".join(f'<span class="sr-only">{t}</span>' for t in [
+        "Gegen dicke Luft: Aldi Nord bietet Luftreiniger an",
+        "Sicherheitsschnäppchen beim Discounter: Rauchmelder bei Aldi Nord",
+        "Test: Lupusec XT1 Plus Starter Pack (Smarte Alarmanlage im Praxistest)"])
+    css = "<style>.sr-only{position:absolute;clip:rect(0,0,0,0)}</style>"
+    assert reason(ARTICLE + teasers, head=css) is None
+    form = ('<div style="display:none"><p>E-Mail-Adresse des Empfängers</p><p>(Mehrere Adressen durch Kommas '
+            "trennen)</p><p>Nutzerbasierte Abrechnung: Musik-Stars fordern neues Streaming-Modell</p></div>")
+    assert reason(ARTICLE + form) is None
