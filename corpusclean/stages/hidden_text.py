@@ -19,7 +19,7 @@ page's HTML, so this stage runs *before* ``extract``:
    description>`` that repeat an earlier item (``meta_repeats``: a long list of distinct
    keywords is ordinary, the same keywords over and over is stuffing); and the share of
    running-text words taken by the most frequent content term (``top_term_share``), counted
-   script-aware so Chinese and Japanese text has its real length (:func:`count_units`).
+   script-aware so Chinese and Japanese text has its real length (:func:`word_units`).
 
 Signals are stored as columns (``retunable``); ``decide`` uses only them and the thresholds.
 """
@@ -89,11 +89,6 @@ def _unbroken_units(token: str) -> int:
 def _has_unbroken(token: str) -> bool:
     """True if ``token`` holds characters of a script written without spaces."""
     return not token.isascii() and _UNBROKEN_RE.search(token) is not None
-
-
-def count_units(ws: list[str]) -> int:
-    """Script-aware length of a list of :func:`corpusclean.text.words` (see :func:`_unbroken_units`)."""
-    return sum(1 if w.isascii() else _unbroken_units(w) for w in ws)
 
 
 def keyword_run(text: str) -> int:
@@ -222,8 +217,8 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
         (prose_parts if n >= 8 else rest_parts).append(part)
     prose = _word_counts(" ".join(prose_parts).lower(), memo)
     rest = _word_counts(" ".join(rest_parts).lower(), memo)
-    n_prose = _units(prose)
-    n_visible = n_prose + _units(rest)
+    n_prose = word_units(prose)
+    n_visible = n_prose + word_units(rest)
     sig["visible_words"] = n_visible
     hidden_total = spam_words = 0
     methods: set[str] = set()
@@ -253,8 +248,9 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     return sig
 
 
-def _units(counts: Counter[str]) -> int:
-    """Script-aware number of words of a word → count table (see :func:`count_units`)."""
+def word_units(counts: Counter[str]) -> int:
+    """Script-aware number of words of a word → count table (:func:`corpusclean.text.words`, with
+    tokens of unspaced scripts counted by :func:`_unbroken_units`)."""
     return sum(counts.values()) + sum(c * (_unbroken_units(w) - 1) for w, c in counts.items()
                                       if not w.isascii() and _UNBROKEN_RE.search(w))
 
@@ -288,7 +284,7 @@ class HiddenText(FilterStage):
     :func:`stuffed_run`); ``meta_repeats`` (items of meta
     keywords/description repeating an earlier item); ``top_term_share`` and ``top_term`` (the
     most frequent content word's share of the word units of running text, i.e. visible text
-    nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`count_units`).
+    nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`word_units`).
     """
 
     requires = ("html", "url")
