@@ -166,11 +166,12 @@ _SHARE_URL = re.compile(r"[?&](?:u|url|link|href|text|body|subject|title)=|share
 class _Frame:
     """Inherited state at an element: colours (None = unknown), font size in px, box block, link."""
 
-    __slots__ = ("fg", "bg", "fs", "block", "link", "link_fg")
+    __slots__ = ("fg", "bg", "fs", "block", "link", "link_fg", "paint")
 
     def __init__(self, fg: Color | None, bg: Color | None, fs: float | None,
                  block: HiddenBlock | None, link: str | None, link_fg: Color | None):
         self.fg, self.bg, self.fs, self.block, self.link, self.link_fg = fg, bg, fs, block, link, link_fg
+        self.paint: str | None = "" if fg is None and fs is None else None  # "" = visible, None = not yet known
 
 
 def walk(html: str | None, url: str | None = None) -> PageText:
@@ -195,8 +196,10 @@ def walk(html: str | None, url: str | None = None) -> PageText:
     paint: dict[str, HiddenBlock] = {}
 
     def emit(text: str, frame: _Frame) -> None:
-        method = None if frame.fg is None and frame.fs is None else _paint_hidden(frame)
+        method = frame.paint
         if method is None:
+            method = frame.paint = _paint_hidden(frame) or ""
+        if not method:
             if frame.block is not None:
                 frame.block.segments.append(Segment(text, frame.link))
             else:

@@ -211,10 +211,12 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
     memo: dict[str, str] = {}
     prose_parts, rest_parts = [], []
-    for part in page.visible:
-        toks = part.split()
-        n = len(toks) if part.isascii() or not _UNBROKEN_RE.search(part) else sum(map(_unbroken_units, toks))
-        (prose_parts if n >= 8 else rest_parts).append(part)
+    for part in page.visible:  # >= 8 words: 7 spaces; unspaced scripts by their word units
+        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
+                                    and sum(map(_unbroken_units, part.split())) >= 8):
+            prose_parts.append(part)
+        else:
+            rest_parts.append(part)
     prose = _word_counts(" ".join(prose_parts).lower(), memo)
     rest = _word_counts(" ".join(rest_parts).lower(), memo)
     n_prose = word_units(prose)
