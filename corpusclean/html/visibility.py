@@ -98,8 +98,9 @@ class PageText:
 def host(url: str | None) -> str:
     """Host of ``url`` without ``www.``; "" when none or malformed.
 
-    NOTE: the same definition as the URL filter's; to be replaced by ``corpusclean.urls`` (the one
-    host definition, being written by another change) when both are merged.
+    NOTE (merge): this duplicates the URL filter's host definition. ``corpusclean.urls.host`` (same
+    signature, the one definition) is on main now: at merge, replace this body with a cached call
+    to it (``return urls.host(url)``); the cache stays, hosts repeat a lot within a page.
     """
     if not url:
         return ""
