@@ -19,7 +19,8 @@ page's HTML, so this stage runs *before* ``extract``:
    description>`` that repeat an earlier item (``meta_repeats``: a long list of distinct
    keywords is ordinary, the same keywords over and over is stuffing); and the share of
    running-text words taken by the most frequent content term (``top_term_share``), counted
-   script-aware so Chinese and Japanese text has its real length (:func:`word_units`).
+   script-aware so Chinese and Japanese text has its real length (:func:`word_units`), with a
+   lower limit for a term the page's ``<title>`` does not name (``unnamed_term_share``).
 
 Signals are stored as columns (``retunable``); ``decide`` uses only them and the thresholds.
 """
@@ -47,6 +48,7 @@ when where why how not no all any each some such very just also only more most o
 up out off again further once both few many much every own let lets
 der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren wird werden
 mit von zu zum zur im in auf für nicht sich auch als wie bei nach aus noch nur so dass er sie es wir ihr
+ich du mich mir dich dir mein meine meinen uns euch hat habe hatte man wenn was
 um ihre ihren sie sich bitte diese dieser dieses kann können
 le la les un une des du de et ou mais est sont était dans sur pour par avec pas que qui ce cette il
 elle nous vous ils elles au aux en se sa son ses leur votre vos
@@ -206,7 +208,8 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     page = walk(html, url)
     sig: dict[str, Any] = {"visible_words": 0, "hidden_words": 0, "hidden_spam_words": 0,
                            "hidden_fraction": 0.0, "hidden_methods": None, "hidden_sample": None,
-                           "keyword_run": 0, "meta_repeats": 0, "top_term_share": 0.0, "top_term": None}
+                           "keyword_run": 0, "meta_repeats": 0, "top_term_share": 0.0, "top_term": None,
+                           "unnamed_term_share": 0.0}
     # running text (nodes of >= 8 word units) is where term repetition is measured; UI labels
     # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
     memo: dict[str, str] = {}
@@ -242,11 +245,15 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     sig["meta_repeats"] = max((repeated_items(page.metas.get(k, "")) for k in ("keywords", "description")),
                               default=0)
     if n_prose >= 100:
+        named = {w.lower() for w in words(page.title)}
         for term, count in prose.most_common():
             if len(term) > 2 and term not in FUNCTION_WORDS and not term.isdigit() and not _has_unbroken(term):
-                sig["top_term_share"] = count / n_prose
-                sig["top_term"] = term
-                break
+                if sig["top_term"] is None:
+                    sig["top_term_share"] = count / n_prose
+                    sig["top_term"] = term
+                if term not in named:
+                    sig["unnamed_term_share"] = count / n_prose
+                    break
     return sig
 
 
@@ -286,7 +293,9 @@ class HiddenText(FilterStage):
     :func:`stuffed_run`); ``meta_repeats`` (items of meta
     keywords/description repeating an earlier item); ``top_term_share`` and ``top_term`` (the
     most frequent content word's share of the word units of running text, i.e. visible text
-    nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`word_units`).
+    nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`word_units`);
+    ``unnamed_term_share`` (the same for the most frequent content word the ``<title>`` does not
+    name: a page's own subject is in its title, a stuffed term usually is not).
     """
 
     requires = ("html", "url")
@@ -295,13 +304,15 @@ class HiddenText(FilterStage):
         "visible_words": pa.int32(), "hidden_words": pa.int32(), "hidden_spam_words": pa.int32(),
         "hidden_fraction": pa.float32(), "hidden_methods": pa.string(), "hidden_sample": pa.string(),
         "keyword_run": pa.int32(), "meta_repeats": pa.int32(), "top_term_share": pa.float32(), "top_term": pa.string(),
+        "unnamed_term_share": pa.float32(),
     }
 
     thresholds = {"hidden_spam_words": ("max_hidden_words", "max"),
                   "hidden_fraction": ("max_hidden_fraction", "max"),
                   "keyword_run": ("max_keyword_run", "max"),
                   "meta_repeats": ("max_meta_repeats", "max"),
-                  "top_term_share": ("max_top_term_share", "max")}
+                  "top_term_share": ("max_top_term_share", "max"),
+                  "unnamed_term_share": ("max_unnamed_term_share", "max")}
 
     max_hidden_words: int = param(8, "Reject when this many suspicious hidden words or more (hidden_keywords)")
     max_hidden_fraction: float = param(
@@ -314,10 +325,14 @@ class HiddenText(FilterStage):
     max_top_term_share: float = param(
         0.12, "Reject when one content word is this share of running-text words or more (term_repetition); "
               "focused articles name their subject at 5-8 %, stuffed pages at 15 % and more")
+    max_unnamed_term_share: float = param(
+        0.08, "Reject when one content word the <title> does not name is this share of running-text words "
+              "or more (term_repetition): a page's own subject is named in its title")
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_hidden_fraction <= 1 or not 0 < self.max_top_term_share <= 1:
-            raise ValueError("max_hidden_fraction and max_top_term_share must be in (0, 1]")
+        for name in ("max_hidden_fraction", "max_top_term_share", "max_unnamed_term_share"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1]")
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -342,4 +357,7 @@ class HiddenText(FilterStage):
         share = signals.get("top_term_share") or 0.0
         if share >= self.max_top_term_share:
             return "term_repetition", f"{signals.get('top_term')!r} is {share:.3f} of words"
+        unnamed = signals.get("unnamed_term_share") or 0.0
+        if unnamed >= self.max_unnamed_term_share:
+            return "term_repetition", f"a term the title does not name is {unnamed:.3f} of words"
         return None

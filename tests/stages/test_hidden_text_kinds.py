@@ -240,3 +240,16 @@ def test_hidden_teaser_headlines_and_form_hints_are_kept():
     form = ('<div style="display:none"><p>E-Mail-Adresse des Empfängers</p><p>(Mehrere Adressen durch Kommas '
             "trennen)</p><p>Nutzerbasierte Abrechnung: Musik-Stars fordern neues Streaming-Modell</p></div>")
     assert reason(ARTICLE + form) is None
+
+
+def test_a_term_the_title_names_may_be_frequent_an_unnamed_one_may_not():
+    para = ("<p>The new Lumix camera is small and light, the Lumix menu is easy to learn, and the Lumix battery "
+            "is short-lived for anyone who has used a phone before.</p>")
+    named = (f"<html><head><title>Lumix review</title></head><body>{para * 8}</body></html>")
+    unnamed = named.replace("Lumix review", "Camera review")
+    stage = get_stage_class("hidden_text")()
+    res = Pipeline([stage]).apply([{"id": "a", "url": "https://a.test/", "html": named},
+                                   {"id": "b", "url": "https://a.test/", "html": unnamed}])
+    assert [d["id"] for d in res.kept_docs] == ["a"]
+    assert res.rejected_docs[0]["reason"] == "hidden_text.term_repetition"
+    assert 0.08 <= res.rejected_docs[0]["unnamed_term_share"] < 0.12
