@@ -96,8 +96,10 @@ def _has_unbroken(token: str) -> bool:
 def keyword_run(text: str) -> int:
     """Longest run of consecutive short (1-4 word) items separated by , ; | / · • (and CJK commas)."""
     best = run = 0
-    m = _SEP_RE.search(text)
-    if m is None or (m.end() - m.start() < 2 and _SEP_RE.search(text, m.end()) is None):
+    seps = text.count(",") + text.count(";") + text.count("|") + text.count("/")
+    if not text.isascii():
+        seps += sum(text.count(c) for c in "·•、，；")
+    if seps < 2:
         return 0
     pieces = _SEP_RE.split(text)
     if len(pieces) < 3:
