@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
+from corpusclean import urls
 from corpusclean.html.css import (
     TRANSPARENT,
     Color,
@@ -96,19 +96,12 @@ class PageText:
 
 @lru_cache(maxsize=4096)
 def host(url: str | None) -> str:
-    """Host of ``url`` without ``www.``; "" when none or malformed.
-
-    NOTE (merge): this duplicates the URL filter's host definition. ``corpusclean.urls.host`` (same
-    signature, the one definition) is on main now: at merge, replace this body with a cached call
-    to it (``return urls.host(url)``); the cache stays, hosts repeat a lot within a page.
-    """
-    if not url:
+    """Host of an absolute (``scheme://``) or scheme-relative (``//``) link by
+    :func:`corpusclean.urls.host`, the one host definition; "" for a relative link (same site).
+    Cached: hosts repeat within a page."""
+    if not url or ("://" not in url[:16] and not url.startswith("//")):
         return ""
-    try:
-        h = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return h[4:] if h.startswith("www.") else h
+    return urls.host("http:" + url if url.startswith("//") else url)
 
 
 def box_hiding(d: dict[str, str]) -> str | None:
