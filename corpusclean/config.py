@@ -37,6 +37,7 @@ from typing import Any, Literal
 import xxhash
 
 from corpusclean.executors import executor_names
+from corpusclean.extras import check_packages
 from corpusclean.stages.base import Stage, import_stage_modules, load_stages
 from corpusclean.yaml_strict import load_yaml
 
@@ -293,12 +294,26 @@ def parse_stage(entry: Any, position: int) -> StageSpec:
             raise ConfigError(f"{where}.{name}.{key}: unknown parameter; valid parameters: "
                               f"{', '.join(hints) or '(none)'}")
         checked[key] = coerce(value, hints[key], f"{where}.{name}.{key}")
+    check_packages(cls.requires_packages, {**_defaults(cls), **checked}, f"{where}.{name}")
     spec = StageSpec(name=name, params=checked, index=position + 1)
     try:
         spec.build()
     except (ValueError, TypeError) as e:
         raise ConfigError(f"{where}.{name}: {e}") from None
     return spec
+
+
+def _defaults(cls: type[Stage]) -> dict[str, Any]:
+    return {f.name: f.default for f in cls.params() if f.default is not dataclasses.MISSING}
+
+
+def check_executor_packages(executor: ExecutorConfig) -> None:
+    """Raise :class:`ConfigError` if the executor needs a package that is not installed."""
+    from corpusclean.executors import executor_class
+
+    cls = executor_class(executor.kind)
+    check_packages(getattr(cls, "requires_packages", ()), dataclasses.asdict(executor),
+                   f"executor.kind: {executor.kind}")
 
 
 def parse_input(raw: Any, where: str = "input") -> InputConfig:
@@ -349,6 +364,7 @@ def parse_config(data: Any) -> PipelineConfig:
         warnings.warn("config key 'workers' is deprecated; write 'executor: {kind: local, workers: N}'",
                       FutureWarning, stacklevel=2)
         cfg.executor.workers = workers
+    check_executor_packages(cfg.executor)
     import_stage_modules(cfg.modules)
     if raw_stages is not None:
         if not isinstance(raw_stages, list):

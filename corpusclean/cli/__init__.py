@@ -64,9 +64,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from corpusclean.cli import inspect, report, run, stages, stats, validate, whatif
+    from corpusclean.cli import configs, inspect, report, run, stages, stats, validate, whatif
 
-    for module in (run, validate, stages, stats, inspect, report, whatif):
+    for module in (run, validate, configs, stages, stats, inspect, report, whatif):
         main.add_command(module.command)
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from corpusclean.config import PipelineConfig
 from corpusclean.errors import RunError
 from corpusclean.executors.base import Executor, OnDocs, OnDone, WorkerContext, run_task
+from corpusclean.extras import Package
 from corpusclean.runner.plan import Task
 
 #: Ray retries a task whose worker process died this many times (not a task that raised).
@@ -71,6 +72,7 @@ class RayExecutor(Executor):
     """
 
     kind = "ray"
+    requires_packages = (Package("ray", "ray"),)
 
     def __init__(self, config: PipelineConfig, max_retries: int = MAX_RETRIES):
         super().__init__(config)

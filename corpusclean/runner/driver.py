@@ -25,6 +25,7 @@ from corpusclean.executors import make_executor
 from corpusclean.io.readers import expand_inputs
 from corpusclean.io.storage import getsize
 from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.version import __version__
@@ -95,6 +96,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
+    check_runnable(config, files)  # missing extras, HTML input without extract: one line, exit 2
     inputs = _inputs_listing(files)
     manifest = prepare_output(config, inputs, overwrite)
     out = RunFolder(config.output)

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
 from corpusclean.errors import ConfigError
+from corpusclean.extras import Package
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
@@ -69,6 +70,9 @@ class Stage:
     columns: ClassVar[dict[str, pa.DataType]] = {}
     #: Columns the stage needs in its input (checked before processing, for a clear error).
     requires: ClassVar[tuple[str, ...]] = ("text",)
+    #: Optional packages the stage imports (checked when the config is loaded: one line naming
+    #: the extra to install, see :mod:`corpusclean.extras`).
+    requires_packages: ClassVar[tuple[Package, ...]] = ()
     #: Signal column -> (parameter holding its threshold, mode), or a tuple of such pairs for a
     #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
     #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.

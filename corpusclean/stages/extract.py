@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
+from corpusclean.extras import Package
 from corpusclean.stages._html import PageTimeout, call_with_timeout
 from corpusclean.stages.base import Stage, StageOutput, param, register
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, ordered_bullet
@@ -311,6 +312,7 @@ class Extract(Stage):
 
     requires = ("html",)
     columns = {"text": pa.string()}
+    requires_packages = (Package("resiliparse", "fast", when={"backend": "resiliparse"}),)
 
     backend: Literal["trafilatura", "resiliparse"] = param(
         "trafilatura", "trafilatura keeps lists reliably; resiliparse is faster (pip install corpusclean[fast])")
