@@ -17,8 +17,6 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
@@ -28,6 +26,7 @@ from corpusclean.output.run_folder import MANIFEST, RunFolder
 from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import lines_for_warnings, pass_progress, progress_line
 from corpusclean.version import __version__
 
 if TYPE_CHECKING:
@@ -128,13 +127,11 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     all_keys = sorted(out.completed(0)) if seg.index > 0 else []
     if seg.index > 0:
         head = seg.stages[0]
-        name = config.stages[head].folder
-        with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
+        with progress_line(f"reduce {config.stages[head].folder}", progress):
             reduce_global(config, out, head, sorted(out.completed(seg.index - 1)),
                           pmap=executor.pmap, pmap_local=executor.pmap_local)
     done = out.completed(seg.index)
     tasks: list[Task] = []
-    total = None
     if seg.source == -1:
         finished = out.files_completed(seg.index)
         for i, (path, fmt) in enumerate(files):
@@ -144,8 +141,6 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
                                   done=[k for k in done if k.startswith(prefix)]))
     else:
         tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]
-        source = config.stages[seg.source].folder
-        total = sum(int(s["stages"][source]["kept"]) for s in out.completed(seg.index - 1).values())
     names = " → ".join(config.stages[i].name for i in seg.stages)
     if seg.scan_for is not None:
         names += f" (+ scan {config.stages[seg.scan_for].name})"
@@ -153,9 +148,7 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     seg_state = manifest["segments"].setdefault(str(seg.index), {"stages": seg.stages, "shards": {}})
     for key in done:
         seg_state["shards"][key] = "complete"
-    bar = tqdm(total=total, desc=desc, unit="doc", disable=not progress, smoothing=0.1)
-    if done and total is not None:
-        bar.update(sum(v["docs"] for v in done.values()))
+    bar = pass_progress(desc, config, out, seg, files, done, enabled=progress)
     last_write = [0.0]
 
     def on_done(task: Task, keys: list[str]) -> None:
@@ -168,7 +161,8 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
 
     try:
         if tasks:
-            executor.run(tasks, on_done, bar.update)
+            with lines_for_warnings(bar):
+                executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
     seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}

@@ -14,6 +14,7 @@ stage's state once, before ``load_state``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -31,6 +32,7 @@ from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import InputTicker, Tick
 from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 
 #: Details kept per reason and shard in a marker (the most frequent ones).
@@ -99,19 +101,23 @@ class ShardRunner:
         self.close()
 
     # -------------------------------------------------------------------------------- tasks
-    def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
-        """Run ``task``; return the shard keys it completed. ``progress(n)`` after each shard (documents)."""
+    def run_task(self, task: Task, progress: Callable[[Tick], None] | None = None) -> list[str]:
+        """Run ``task``; return the shard keys it completed. ``progress(Tick)``: documents after each
+        shard, and input bytes read while a file is read (:mod:`corpusclean.runner.progress`)."""
         output = RunFolder(task.output)
         seg = self.segments[task.segment]
         done_keys: list[str] = []
-        for key, table, read_info in self._source(task, seg, output):
-            if key in task.done:
-                continue
-            shard_stats = self._run_shard(output, seg, key, table, read_info)
-            output.write_marker(seg.index, key, shard_stats)
-            done_keys.append(key)
-            if progress is not None:
-                progress(shard_stats["docs"])
+        ticker = (InputTicker(task.file[1], progress) if task.file is not None and progress is not None
+                  else contextlib.nullcontext())
+        with ticker:  # pass 1: input bytes read, sampled while the shard is read
+            for key, table, read_info in self._source(task, seg, output):
+                if key in task.done:
+                    continue
+                shard_stats = self._run_shard(output, seg, key, table, read_info)
+                output.write_marker(seg.index, key, shard_stats)
+                done_keys.append(key)
+                if progress is not None:
+                    progress(Tick(docs=shard_stats["docs"]))
         if task.file is not None:
             output.write_file_marker(seg.index, task.file[0], task.file[1])
         return done_keys
