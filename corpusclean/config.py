@@ -311,6 +311,9 @@ def check_executor_packages(executor: ExecutorConfig) -> None:
     """Raise :class:`ConfigError` if the executor needs a package that is not installed."""
     from corpusclean.executors import executor_class
 
+    names = executor_names()
+    if executor.kind not in names:
+        raise ConfigError(f"executor.kind: expected one of {', '.join(map(repr, names))}, got {executor.kind!r}")
     cls = executor_class(executor.kind)
     check_packages(getattr(cls, "requires_packages", ()), dataclasses.asdict(executor),
                    f"executor.kind: {executor.kind}")

@@ -19,7 +19,7 @@ from corpusclean.io.storage import RemotePath, as_path
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.runner import run
 
-PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
+PIPELINE = [{"extract": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
             {"pmap_probe": {}}]
 
 
