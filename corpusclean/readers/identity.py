@@ -26,10 +26,10 @@ _GLOB = "*?["
 
 
 def several_inputs(paths: list[str]) -> bool:
-    """False only for exactly one input path naming one file (not a folder, not a glob)."""
+    """True for more than one path, a folder or a glob; False for one file (or no paths given)."""
     unique = set(paths)
     if len(unique) != 1:
-        return True
+        return len(unique) > 1
     (p,) = unique
     if any(ch in p for ch in _GLOB):
         return True

@@ -66,21 +66,21 @@ def clean_header_value(value: str | None) -> str | None:
     return value or None
 
 
-def _sniff(f: IO[bytes]) -> tuple[bool, bytes]:
-    """(gzip?, first decompressed bytes) of the file; rewinds ``f``."""
+def _sniff(f: IO[bytes]) -> tuple[bool, bytes | None]:
+    """(gzip?, first decompressed bytes, None if they do not decompress) of the file; rewinds ``f``."""
     head = f.read(4096)
     f.seek(0)
     if head[:2] == b"\x1f\x8b":
         try:
             return True, zlib.decompressobj(31).decompress(head, 64)
         except zlib.error:
-            return True, b""
+            return True, None
     return False, head[:64]
 
 
 def is_arc(f: IO[bytes]) -> bool:
     """True if the file (plain or gzip) starts with an ARC ``filedesc://`` header record."""
-    return _sniff(f)[1].startswith(b"filedesc://")
+    return (_sniff(f)[1] or b"").lstrip().startswith(b"filedesc://")
 
 
 def _is_start(f: IO[bytes], pos: int, gzip: bool, arc: bool) -> bool:
@@ -198,11 +198,15 @@ def iter_records(f: IO[bytes], max_bytes: int,
     ``on_damage(offset, message)`` is called for each unreadable stretch; reading resumes at the
     next record start (see the module docstring). Never raises for damaged input.
     """
-    gzip, head = _sniff(f)
+    gzip, sniffed = _sniff(f)
+    if sniffed is not None and not sniffed.strip():
+        return  # an empty file (or only blank bytes) holds no records and no damage
+    head = (sniffed or b"").lstrip()
     arc = head.startswith(b"filedesc://")
     source = _warcio_records if arc else _fastwarc_records
     if not (arc or _WARC_START.match(head)):
-        on_damage(0, f"expected a WARC or ARC record header, found {head[:40]!r}")
+        found = "data that does not decompress" if sniffed is None else repr(head[:40])
+        on_damage(0, f"expected a WARC or ARC record header, found {found}")
         first, nxt = _next_start(f, 0, gzip, arc)
         if nxt is None:
             return
