@@ -111,7 +111,7 @@ def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool
     chunk (so it is accounted for). With ``strict``, damage raises :class:`InputError`.
     """
     opts = ReadOptions.coerce(options)
-    ids = IdAssigner(path, opts.qualify_ids)
+    ids = IdAssigner(path, opts.qualify_ids, list(opts.roots))
     stats = ReadStats()
     docs: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []

@@ -37,6 +37,8 @@ class ReadOptions:
     #: True: ``id`` is always ``<file>#<ordinal>`` (runs over several files, a folder or a glob);
     #: False: ``id`` is the input's own id when it has one not seen before in the file
     qualify_ids: bool = False
+    #: the run's input paths (``--input``), to name files in ids relative to them
+    roots: tuple[str, ...] = ()
 
     @classmethod
     def coerce(cls, obj: Any) -> ReadOptions:
@@ -47,13 +49,18 @@ class ReadOptions:
         """
         if isinstance(obj, cls):
             return obj
-        qualify = getattr(obj, "qualify_ids", None)
-        if qualify is None:
-            from corpusclean.readers.identity import several_inputs
+        return cls.for_inputs(list(getattr(obj, "paths", []) or []), id_field=obj.id_field,
+                              text_field=obj.text_field, url_field=obj.url_field,
+                              max_record_bytes=obj.max_record_bytes)
 
-            qualify = several_inputs(list(getattr(obj, "paths", []) or []))
-        return cls(id_field=obj.id_field, text_field=obj.text_field, url_field=obj.url_field,
-                   max_record_bytes=obj.max_record_bytes, qualify_ids=bool(qualify))
+    @classmethod
+    def for_inputs(cls, paths: list[str], **fields: Any) -> ReadOptions:
+        """Options for a run over the input ``paths`` as the user gave them (``--input``)."""
+        from corpusclean.readers.expand import expand_root
+        from corpusclean.readers.identity import several_inputs
+
+        roots = [expand_root(p) for p in paths]
+        return cls(**fields, qualify_ids=several_inputs(roots), roots=tuple(roots))
 
 
 @dataclass

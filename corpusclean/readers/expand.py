@@ -33,6 +33,11 @@ def sample_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "sample.warc.gz"
 
 
+def expand_root(raw: str) -> str:
+    """An input path as the run reads it: ``@sample`` its file, ``~`` expanded."""
+    return str(sample_path()) if raw == SAMPLE_INPUT else os.path.expanduser(raw)
+
+
 def detect_format(path: str) -> str | None:
     """The format an input file's name says (``warc``, ``wet``, ``jsonl``, ``parquet``, ``arrow``)."""
     name = os.path.basename(path).lower()
@@ -87,7 +92,7 @@ def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
         raise InputError("no input: give --input PATH or 'input:' in the config")
     out: dict[str, tuple[str, str]] = {}
     for raw in paths:
-        p = str(sample_path()) if raw == SAMPLE_INPUT else os.path.expanduser(raw)
+        p = expand_root(raw)
         if is_remote(p):
             found = _expand_remote(raw, p, fmt)
         elif os.path.isdir(p):

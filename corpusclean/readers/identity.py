@@ -6,16 +6,24 @@ two rows with one id. The rule:
 
 * ``source_id`` keeps the input's own id as it was written (JSONL/Parquet id field as a string,
   integers included; the ``WARC-Record-ID`` without brackets); null when the input has none.
-* **Several input files** (more than one path, a folder or a glob): ``id`` is
-  ``<file>#<ordinal>``, where ``<file>`` is the input file's path as listed by the run and
-  ``<ordinal>`` the 0-based position of the row among the rows the reader gives for that file
-  (documents and read-time rejections; skipped WARC records such as requests do not count).
-  Input files are distinct, so these ids are distinct, even for the same content given twice.
-* **One input file**: ``id`` is the input's own id; a record without one, or whose id was
-  already used earlier in the file, gets ``<file>#<ordinal>`` instead (and a generated id that
-  happens to equal an id already used gets ``~`` appended until it is free).
+* **One input file** (the run names exactly one path, and it is a file): ``id`` is the input's
+  own id; a record without one, or whose id was already used earlier in the file, gets
+  ``<name>#<ordinal>`` instead (and a generated id equal to an id already used gets ``~``
+  appended until it is free).
+* **Several input files** (more than one path, a folder or a glob): ``id`` is always
+  ``<name>#<ordinal>``.
 
-Either way ids are deterministic (the same input gives the same ids on every run and resume).
+``<ordinal>`` is the 0-based position of the row among the rows the reader gives for that file
+(documents and read-time rejections; skipped WARC records such as requests do not count).
+``<name>`` is the file's path relative to the input path (``--input``) that listed it (its base
+name when that path names the file itself), prefixed by ``<k>:`` — the position of that input
+path in the run's list — when the run has more than one input path. So ``--input crawl/`` gives
+``part-3.warc.gz#17``, and ``--input a.jsonl --input b.jsonl`` gives ``0:a.jsonl#1`` and
+``1:b.jsonl#0``. Each file is read once (inputs are de-duplicated by real path) and belongs to
+the first input path listing it, so no two files share a name and no two rows an id, even when
+the same content is given twice under two names. Ids do not depend on where the input is stored
+(a local folder and the same folder on an object store give the same ids), and are the same on
+every run and resume.
 """
 
 from __future__ import annotations
@@ -33,16 +41,48 @@ def several_inputs(paths: list[str]) -> bool:
     (p,) = unique
     if any(ch in p for ch in _GLOB):
         return True
-    if "://" in p:
-        return p.endswith("/")
+    if "://" in p:  # an object or a prefix: an object's name says its format
+        from corpusclean.readers.expand import detect_format
+
+        return p.endswith("/") or detect_format(p) is None
     return os.path.isdir(os.path.expanduser(p))
 
 
-class IdAssigner:
-    """Gives the rows of one file their ids, in order (see the module docstring)."""
+def file_name(path: str, roots: list[str]) -> str:
+    """``<name>`` of the module docstring: ``path`` relative to the first root listing it."""
+    distinct = list(dict.fromkeys(roots))
+    for k, root in enumerate(distinct):
+        rel = _relative(path, root)
+        if rel is not None:
+            return f"{k}:{rel}" if len(distinct) > 1 else rel
+    return path
 
-    def __init__(self, path: str, qualify: bool):
-        self.path = path
+
+def _relative(path: str, root: str) -> str | None:
+    if "://" in path and "://" in root:  # memory://b/x and memory:///b/x name one object
+        path, root = (u.split("://", 1)[1].lstrip("/") for u in (path, root))
+    if path == root or ("://" not in root and os.path.isfile(root)
+                        and os.path.realpath(root) == os.path.realpath(path)):
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+    if any(ch in root for ch in _GLOB):
+        cut = min(root.index(c) for c in _GLOB if c in root)
+        root = root[:cut].rsplit("/", 1)[0] if "/" in root[:cut] else "."
+        if root == ".":
+            return path[2:] if path.startswith("./") else path
+    base = root.rstrip("/") + "/"
+    if path.startswith(base):
+        return path[len(base):]
+    return None
+
+
+class IdAssigner:
+    """Gives the rows of one file their ids, in order (see the module docstring).
+
+    ``roots`` are the run's input paths (as expanded: ``~`` resolved, ``@sample`` its file).
+    """
+
+    def __init__(self, path: str, qualify: bool, roots: list[str] | None = None):
+        self.path = file_name(path, roots) if roots else path
         self.qualify = qualify
         self.ordinal = 0
         self.seen: set[str] | None = None if qualify else set()

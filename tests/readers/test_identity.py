@@ -54,8 +54,8 @@ def test_case_ids_per_file_integer_ids_numbered_per_file(tmp_path: Path, stage: 
     write_jsonl(a, [{"id": i, "text": t} for i, t in enumerate([TEXTS[0], TEXTS[1], TEXTS[2]])])
     write_jsonl(b, [{"id": i, "text": t} for i, t in enumerate([TEXTS[1], TEXTS[3], TEXTS[4]])])
     kept, rejected = run_dedup(tmp_path, [a, b], stage)
-    assert [(r["id"], r["source_id"]) for r in rejected] == [(f"{b}#0", "0")]
-    assert rejected[0]["duplicate_of"] == f"{a}#1"
+    assert [(r["id"], r["source_id"]) for r in rejected] == [("1:b.jsonl#0", "0")]
+    assert rejected[0]["duplicate_of"] == "0:a.jsonl#1"
     assert TEXTS[0] in [r["text"] for r in kept] and len(kept) == 5
     assert len({r["id"] for r in kept}) == 5
 
@@ -69,7 +69,8 @@ def test_same_file_twice_keeps_one_copy_of_each_document(tmp_path: Path) -> None
     kept, rejected = run_dedup(tmp_path, [a, b, a], "exact_dedup")  # `a` named twice: read once
     assert sorted(r["text"] for r in kept) == sorted(TEXTS)
     assert {r["source"] for r in kept} == {str(a)} and {r["source"] for r in rejected} == {str(b)}
-    assert [r["duplicate_of"] for r in rejected] == [f"{a}#{i}" for i in range(5)]
+    assert [r["duplicate_of"] for r in rejected] == [f"0:a.jsonl#{i}" for i in range(5)]
+    assert [r["id"] for r in rejected] == [f"1:a.jsonl#{i}" for i in range(5)]
 
 
 def test_same_warc_under_two_names_and_domain_cap(tmp_path: Path) -> None:
@@ -106,6 +107,19 @@ def test_several_inputs_rule(tmp_path: Path) -> None:
     assert several_inputs([str(f), str(tmp_path / "b.jsonl")])
     assert several_inputs([str(tmp_path)]) and several_inputs([str(tmp_path / "*.jsonl")])
     assert not several_inputs(["s3://bucket/x.warc.gz"]) and several_inputs(["s3://bucket/crawl/"])
+    assert several_inputs(["s3://bucket/crawl"]) and not several_inputs([])
+
+
+def test_names_are_relative_to_the_input_paths(tmp_path: Path) -> None:
+    from corpusclean.readers.identity import file_name
+
+    assert file_name("/d/sub/x.jsonl", ["/d"]) == "sub/x.jsonl"
+    assert file_name("/d/sub/x.jsonl", ["/d/"]) == "sub/x.jsonl"
+    assert file_name("s3://b/crawl/x.warc.gz", ["s3://b/crawl"]) == "x.warc.gz"
+    assert file_name("/d/sub/x.jsonl", ["/d/*/*.jsonl"]) == "sub/x.jsonl"
+    assert file_name("/e/x.jsonl", ["/d", "/e/x.jsonl"]) == "1:x.jsonl"
+    assert file_name("/d/x.jsonl", ["/d", "/e/x.jsonl"]) == "0:x.jsonl"
+    assert file_name("/elsewhere/x.jsonl", ["/d"]) == "/elsewhere/x.jsonl"
 
 
 def test_duplicate_ids_within_one_file(tmp_path: Path) -> None:
