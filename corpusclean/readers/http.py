@@ -15,10 +15,15 @@
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from dataclasses import dataclass
 
 from corpusclean.io.files import DecompressionLimit, open_decompressed
+
+
+#: the blank line ending the HTTP head (CRLF CRLF, LF LF, or the CR CR LF of some old writers)
+_HEAD_END = re.compile(rb"\r*\n\r*\n")
 
 
 class BodyError(Exception):
@@ -126,11 +131,10 @@ def parse_http(block: bytes, limit: int) -> HttpMessage:
     Raises :class:`DecompressionLimit` (body larger than ``limit`` once decoded) or
     :class:`BodyError`.
     """
-    sep, seplen = block.find(b"\r\n\r\n"), 4
-    if sep < 0:
-        sep, seplen = block.find(b"\n\n"), 2
-    if not block.startswith(b"HTTP/") or sep < 0:
+    end = _HEAD_END.search(block, 0, 1 << 20)
+    if not block.startswith(b"HTTP/") or end is None:
         return HttpMessage(None, {}, block)
+    sep, seplen = end.start(), end.end() - end.start()
     head = block[:sep].split(b"\n")
     parts = head[0].split()
     status = int(parts[1][:3]) if len(parts) >= 2 and parts[1][:3].isdigit() else None

@@ -16,6 +16,8 @@ here:
   are not damage.
 * **Header checks.** A ``Content-Length`` that is missing, not a number or negative is damage
   (fastwarc reads a negative length as 0 and would parse the body as the next record).
+* **Leniency.** Where fastwarc cannot parse a record that starts like one (header lines ending in
+  CR CR LF, as some old writers did), warcio reads the file from that record on.
 * **Size.** A record whose ``Content-Length`` exceeds ``max_bytes`` is skipped unread (the
   library streams past it) and yielded with ``block=None``.
 
@@ -38,7 +40,7 @@ from corpusclean.readers.charset import decode_html
 from corpusclean.readers.http import BodyError, parse_http
 
 _SCAN = 1 << 20
-_WARC_START = re.compile(rb"WARC/1\.[01]\r?\n")
+_WARC_START = re.compile(rb"WARC/1\.[01]\r*\n")
 _ARC_START = re.compile(rb"(?:filedesc|https?|ftp|dns|ftps)://\S* \S+ \d{12,14} \S* -?\d+\r?\n")
 
 
@@ -203,7 +205,7 @@ def iter_records(f: IO[bytes], max_bytes: int,
         return  # an empty file (or only blank bytes) holds no records and no damage
     head = (sniffed or b"").lstrip()
     arc = head.startswith(b"filedesc://")
-    source = _warcio_records if arc else _fastwarc_records
+    lenient_at = -1  # a record start fastwarc cannot parse: warcio (more lenient) reads from there
     if not (arc or _WARC_START.match(head)):
         found = "data that does not decompress" if sniffed is None else repr(head[:40])
         on_damage(0, f"expected a WARC or ARC record header, found {found}")
@@ -216,9 +218,12 @@ def iter_records(f: IO[bytes], max_bytes: int,
     while True:
         last: int | None = None
         problem: tuple[int, str] | None = None
+        source = _warcio_records if arc or lenient_at == pos else _fastwarc_records
         try:
             for offset, item in source(f, pos, max_bytes):
                 if isinstance(item, str):
+                    if last is None and source is _fastwarc_records:
+                        break  # let warcio try this record (below)
                     problem = (offset, item)
                     last = offset
                     break
@@ -226,7 +231,13 @@ def iter_records(f: IO[bytes], max_bytes: int,
                 yield item
             else:
                 return
+            if problem is None:
+                lenient_at = pos
+                continue
         except Exception as e:  # the libraries raise OSError, ValueError, EOFError, zlib.error, …
+            if last is None and source is _fastwarc_records:
+                lenient_at = pos  # e.g. header lines ending in CR CR LF: let warcio try
+                continue
             msg = f"{type(e).__name__}: {' '.join(str(e).split())[:200]}"
             problem = (pos, f"unreadable record ({msg})") if last is None else (-1, msg)
         after = pos if last is None else last
@@ -246,7 +257,6 @@ def iter_records(f: IO[bytes], max_bytes: int,
         if nxt is None:
             return
         pos = nxt
-
 
 
 # ------------------------------------------------------------------------- records -> rows
