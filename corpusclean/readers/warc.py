@@ -40,6 +40,8 @@ from corpusclean.readers.charset import decode_html
 from corpusclean.readers.http import BodyError, parse_http
 
 _SCAN = 1 << 20
+#: exceptions that mean a bug in this module, never damaged input
+_BUGS = (TypeError, AttributeError, NameError, AssertionError, KeyError, IndexError)
 _WARC_START = re.compile(rb"WARC/1\.[01]\r*\n")
 _ARC_START = re.compile(rb"(?:filedesc|https?|ftp|dns|ftps)://\S* \S+ \d{12,14} \S* -?\d+\r?\n")
 
@@ -144,10 +146,16 @@ def _blank_gap(f: IO[bytes], start: int, end: int) -> bool:
 
 
 # ------------------------------------------------------------------------- library adapters
-def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[int, RawRecord | str]]:
-    """(offset, record) or (offset, damage message) from fastwarc, starting at ``pos``."""
-    from fastwarc.warc import ArchiveIterator
+def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int,
+                      wanted: str | None) -> Iterator[tuple[int, RawRecord | str]]:
+    """(offset, record) or (offset, damage message) from fastwarc, starting at ``pos``.
 
+    Records of another type than ``wanted`` are yielded with their type and length only (unread).
+    """
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    kinds = {int(getattr(WarcRecordType, k)): k for k in ("warcinfo", "response", "resource", "request",
+                                                       "metadata", "revisit", "conversion", "continuation")}
     f.seek(pos)
     for rec in ArchiveIterator(f, parse_http=False):
         h = rec.headers
@@ -157,7 +165,10 @@ def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[
             yield offset, f"invalid WARC Content-Length {raw_len[:40]!r}"
             return
         length = int(raw_len)
-        kind = (h.get("WARC-Type") or "unknown").strip().lower()
+        kind = kinds.get(int(rec.record_type)) or (h.get("WARC-Type") or "unknown").strip().lower()
+        if wanted is not None and kind != wanted:
+            yield offset, RawRecord(offset, kind, None, None, None, length, None)
+            continue
         block = None
         if length <= max_bytes:
             block = rec.reader.read()
@@ -169,7 +180,8 @@ def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[
                                 clean_header_value(h.get("WARC-Record-ID")), length, block)
 
 
-def _warcio_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[int, RawRecord | str]]:
+def _warcio_records(f: IO[bytes], pos: int, max_bytes: int,
+                    wanted: str | None) -> Iterator[tuple[int, RawRecord | str]]:
     """The same from warcio (ARC files), converted to WARC-style headers by ``arc2warc``."""
     from warcio.archiveiterator import ArchiveIterator
 
@@ -177,7 +189,8 @@ def _warcio_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[in
     it = ArchiveIterator(f, arc2warc=True, no_record_parse=True, verify_http=False)
     for rec in it:
         length = rec.length if isinstance(rec.length, int) else -1
-        block = rec.raw_stream.read() if 0 <= length <= max_bytes else None
+        read = 0 <= length <= max_bytes and (wanted is None or rec.rec_type == wanted)
+        block = rec.raw_stream.read() if read else None
         offset = pos + it.get_record_offset()  # (reads the rest of the record first: call after reading)
         if length < 0:
             yield offset, f"invalid ARC record length {rec.length!r}"
@@ -193,9 +206,12 @@ def _warcio_records(f: IO[bytes], pos: int, max_bytes: int) -> Iterator[tuple[in
         yield offset, RawRecord(offset, kind, uri, date, None, length, block)
 
 
-def iter_records(f: IO[bytes], max_bytes: int,
-                 on_damage: Callable[[int, str], None]) -> Iterator[RawRecord]:
+def iter_records(f: IO[bytes], max_bytes: int, on_damage: Callable[[int, str], None],
+                 wanted: str | None = None) -> Iterator[RawRecord]:
     """Every readable record of a seekable WARC/ARC stream (plain or per-record gzip), in order.
+
+    With ``wanted`` (a record type), records of other types come with ``kind`` and ``length``
+    only (not read: ``block`` None).
 
     ``on_damage(offset, message)`` is called for each unreadable stretch; reading resumes at the
     next record start (see the module docstring). Never raises for damaged input.
@@ -220,7 +236,7 @@ def iter_records(f: IO[bytes], max_bytes: int,
         problem: tuple[int, str] | None = None
         source = _warcio_records if arc or lenient_at == pos else _fastwarc_records
         try:
-            for offset, item in source(f, pos, max_bytes):
+            for offset, item in source(f, pos, max_bytes, wanted):
                 if isinstance(item, str):
                     if last is None and source is _fastwarc_records:
                         break  # let warcio try this record (below)
@@ -234,6 +250,8 @@ def iter_records(f: IO[bytes], max_bytes: int,
             if problem is None:
                 lenient_at = pos
                 continue
+        except _BUGS:
+            raise  # our own mistakes are not damage
         except Exception as e:  # the libraries raise OSError, ValueError, EOFError, zlib.error, …
             if last is None and source is _fastwarc_records:
                 lenient_at = pos  # e.g. header lines ending in CR CR LF: let warcio try
@@ -275,7 +293,7 @@ def read_warc(path: str, opts: ReadOptions, stats: ReadStats, wet: bool = False)
     limit = opts.max_record_bytes
     wanted = "conversion" if wet else "response"
     with open_input(path) as f:
-        for rec in iter_records(f, limit, lambda off, msg: stats.damaged(path, off, msg)):
+        for rec in iter_records(f, limit, lambda off, msg: stats.damaged(path, off, msg), wanted):
             if rec.kind != wanted:
                 stats.skipped[rec.kind] += 1
                 continue
