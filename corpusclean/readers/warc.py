@@ -159,12 +159,13 @@ def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int,
     f.seek(pos)
     for rec in ArchiveIterator(f, parse_http=False):
         h = rec.headers
-        raw_len = (h.get("Content-Length") or "").strip()
         offset = rec.stream_pos
-        if not raw_len.isdigit():
-            yield offset, f"invalid WARC Content-Length {raw_len[:40]!r}"
-            return
-        length = int(raw_len)
+        length = rec.content_length
+        if length <= 0:  # fastwarc reads a missing, invalid or negative length as 0: look at it
+            raw_len = (h.get("Content-Length") or "").strip()
+            if not raw_len.isdigit():
+                yield offset, f"invalid WARC Content-Length {raw_len[:40]!r}"
+                return
         kind = kinds.get(int(rec.record_type)) or (h.get("WARC-Type") or "unknown").strip().lower()
         if wanted is not None and kind != wanted:
             yield offset, RawRecord(offset, kind, None, None, None, length, None)
@@ -176,8 +177,8 @@ def _fastwarc_records(f: IO[bytes], pos: int, max_bytes: int,
                 yield offset, f"truncated record ({len(block)} of {length} bytes)"
                 return
         yield offset, RawRecord(offset, kind, clean_header_value(h.get("WARC-Target-URI")),
-                                clean_header_value(h.get("WARC-Date")),
-                                clean_header_value(h.get("WARC-Record-ID")), length, block)
+                                clean_header_value(h.get("WARC-Date")), clean_header_value(rec.record_id),
+                                length, block)
 
 
 def _warcio_records(f: IO[bytes], pos: int, max_bytes: int,
