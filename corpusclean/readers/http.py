@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from corpusclean.io.files import DecompressionLimit, open_decompressed
 
-
 #: the blank line ending the HTTP head (CRLF CRLF, LF LF, or the CR CR LF of some old writers)
 _HEAD_END = re.compile(rb"\r*\n\r*\n")
 
