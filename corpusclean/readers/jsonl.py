@@ -5,8 +5,8 @@ named by :class:`~corpusclean.readers.base.ReadOptions`. A line longer than ``ma
 is skipped without being held in memory and rejected ``read.too_large``; invalid JSON is
 ``read.invalid_json`` with the line number; invalid UTF-8 bytes become U+FFFD. A corrupt or
 truncated compressed stream keeps every line decompressed before the damage and records the
-damage. A JSON array file is parsed whole, so it is refused (``read.too_large``) above
-``max_record_bytes``; the array's elements are the records.
+damage. A JSON array file (a ``.json`` name, first byte ``[``) is parsed whole, so it is
+refused (``read.too_large``) above ``max_record_bytes``; the array's elements are the records.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ def _first_byte(f: io.BufferedReader) -> bytes:
     return head[:1]
 
 
+def _is_json_name(path: str) -> bool:
+    """``.json`` (possibly compressed): the one extension under which a JSON array file is read."""
+    name = path.lower()
+    for suffix in (".gz", ".zst", ".zstd", ".bz2", ".xz"):
+        name = name.removesuffix(suffix)
+    return name.endswith(".json")
+
+
 def read_jsonl(path: str, opts: ReadOptions, stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of a JSONL or JSON-array file (see the module docstring)."""
     limit = opts.max_record_bytes
@@ -36,7 +44,7 @@ def read_jsonl(path: str, opts: ReadOptions, stats: ReadStats) -> Iterator[dict[
     with open_input(path) as raw:
         try:
             f = io.BufferedReader(open_decompressed(raw), _CHUNK)  # type: ignore[arg-type]
-            if _first_byte(f) == b"[":
+            if _is_json_name(path) and _first_byte(f) == b"[":
                 yield from _read_array(f, path, opts, stats)
                 return
             while True:

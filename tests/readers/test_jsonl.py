@@ -89,3 +89,11 @@ def test_lone_surrogate_is_that_records_rejection(tmp_path: Path, field: str) ->
     column = {"extra": "meta", "id": "source_id"}.get(field, field)  # other fields are kept in meta
     assert rej[0]["detail"] == f"field {column!r} holds a lone surrogate (shown as U+FFFD)"
     assert "\ufffd" in (rej[1]["text"]) and "😀" in rej[1]["text"]
+
+
+def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(tmp_path: Path) -> None:
+    p = tmp_path / "lines.jsonl"
+    p.write_text('["an", "array"]\n{"text": "a document"}\n')
+    chunk = chunk_of(p)
+    assert chunk.docs.column("text").to_pylist() == ["a document"]
+    assert chunk.rejected.column("reason").to_pylist() == ["read.not_an_object"]
