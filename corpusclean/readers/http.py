@@ -95,7 +95,7 @@ def _brotli(body: bytes, limit: int) -> bytes:
 
 def decode_content(body: bytes, encoding: str, limit: int) -> bytes:
     """Undo one content coding; :class:`DecompressionLimit` past ``limit`` bytes."""
-    if encoding in ("identity", ""):
+    if encoding in ("identity", "none", ""):
         return body
     try:
         if encoding in ("gzip", "x-gzip"):

@@ -62,8 +62,11 @@ def test_raw_deflate_and_mislabelled_bodies(tmp_path: Path) -> None:
     deflated = raw.compress(page("Raw")) + raw.flush()
     chunk = read(tmp_path, [http(deflated, "Content-Encoding: deflate\r\n"),
                             http(page("Plain"), "Content-Encoding: gzip\r\n"),  # stored already decoded
-                            http(page("Twice"), "Content-Encoding: identity\r\n")])
-    assert [h.split("<p>")[1].split(" ")[0] for h in chunk.docs.column("html").to_pylist()] == ["Raw", "Plain", "Twice"]
+                            http(page("Twice"), "Content-Encoding: identity\r\n"),
+                            http(page("None"), "Content-Encoding: none\r\n"),
+                            http(brotli.compress(gzip.compress(page("Chain"))), "Content-Encoding: GZIP, br\r\n")])
+    assert [h.split("<p>")[1].split(" ")[0] for h in chunk.docs.column("html").to_pylist()] == [
+        "Raw", "Plain", "Twice", "None", "Chain"]
 
 
 def test_truncated_chunked_body_keeps_data_without_size_lines() -> None:
