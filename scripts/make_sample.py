@@ -20,8 +20,8 @@ import random
 import uuid
 from pathlib import Path
 
-from corpusclean import synth
-from corpusclean.synth import response_record, warc_record
+from corpusclean.testing import synth
+from corpusclean.testing.synth import response_record, warc_record
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "corpusclean" / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corpusclean import synth
+from corpusclean.testing import synth
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

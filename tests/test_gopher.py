@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpusclean import synth
 from corpusclean.pipeline import Pipeline, apply
 from corpusclean.stages.base import get_stage_class
+from corpusclean.testing import synth
 
 Quality = get_stage_class("gopher_quality")
 Repetition = get_stage_class("gopher_repetition")

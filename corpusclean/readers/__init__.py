@@ -37,9 +37,9 @@ from corpusclean.document import DOC_SCHEMA, READ_REJECTED_SCHEMA
 from corpusclean.errors import InputError
 from corpusclean.readers.base import ReadOptions, ReadStats
 from corpusclean.readers.charset import decode_html
-from corpusclean.readers.expand import SAMPLE_INPUT, detect_format, expand_inputs, sample_path
+from corpusclean.readers.expand import SAMPLE_INPUT, detect_format, expand_inputs, expand_root, sample_path
 from corpusclean.readers.hf import read_arrow
-from corpusclean.readers.identity import IdAssigner
+from corpusclean.readers.identity import IdAssigner, several_inputs
 from corpusclean.readers.jsonl import read_jsonl
 from corpusclean.readers.parquet import read_parquet
 from corpusclean.readers.warc import read_warc
@@ -61,7 +61,27 @@ FORMATS: dict[str, Reader] = {
 }
 
 __all__ = ["FORMATS", "SAMPLE_INPUT", "Chunk", "DOC_SCHEMA", "InputError", "ReadOptions", "ReadStats",
-           "decode_html", "detect_format", "expand_inputs", "read_chunks", "read_file", "sample_path"]
+           "as_options", "decode_html", "detect_format", "expand_inputs", "read_chunks", "read_file",
+           "read_options", "sample_path"]
+
+
+def read_options(paths: list[str], **fields: Any) -> ReadOptions:
+    """Options for a run over the input ``paths`` as the user gave them (``--input``).
+
+    ``fields`` are :class:`ReadOptions` fields (``id_field``, ``max_record_bytes``, …); the id
+    rule's inputs (``qualify_ids``, ``roots``) come from ``paths``.
+    """
+    roots = [expand_root(p) for p in paths]
+    return ReadOptions(**fields, qualify_ids=several_inputs(roots), roots=tuple(roots))
+
+
+def as_options(obj: Any) -> ReadOptions:
+    """``obj`` itself, or options from an object with the same attribute names and ``paths``
+    (the config's ``input`` section)."""
+    if isinstance(obj, ReadOptions):
+        return obj
+    return read_options(list(getattr(obj, "paths", []) or []), id_field=obj.id_field, text_field=obj.text_field,
+                        url_field=obj.url_field, max_record_bytes=obj.max_record_bytes)
 
 
 def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[dict[str, Any]]:
@@ -72,7 +92,7 @@ def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[d
     reader = FORMATS.get(fmt)
     if reader is None:
         raise InputError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return reader(path, ReadOptions.coerce(options), stats)
+    return reader(path, as_options(options), stats)
 
 
 def _repair_unicode(row: dict[str, Any]) -> str | None:
@@ -110,7 +130,7 @@ def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool
     shards are the same whatever the number of workers. A file with no records gives one empty
     chunk (so it is accounted for). With ``strict``, damage raises :class:`InputError`.
     """
-    opts = ReadOptions.coerce(options)
+    opts = as_options(options)
     ids = IdAssigner(path, opts.qualify_ids, list(opts.roots))
     stats = ReadStats()
     docs: list[dict[str, Any]] = []

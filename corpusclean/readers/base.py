@@ -40,28 +40,6 @@ class ReadOptions:
     #: the run's input paths (``--input``), to name files in ids relative to them
     roots: tuple[str, ...] = ()
 
-    @classmethod
-    def coerce(cls, obj: Any) -> ReadOptions:
-        """``obj`` itself, or options taken from an object with the same attribute names.
-
-        An object with ``paths`` but no ``qualify_ids`` (the config's ``input`` section) reads
-        with qualified ids unless it names exactly one path, which is not a folder or a glob.
-        """
-        if isinstance(obj, cls):
-            return obj
-        return cls.for_inputs(list(getattr(obj, "paths", []) or []), id_field=obj.id_field,
-                              text_field=obj.text_field, url_field=obj.url_field,
-                              max_record_bytes=obj.max_record_bytes)
-
-    @classmethod
-    def for_inputs(cls, paths: list[str], **fields: Any) -> ReadOptions:
-        """Options for a run over the input ``paths`` as the user gave them (``--input``)."""
-        from corpusclean.readers.expand import expand_root
-        from corpusclean.readers.identity import several_inputs
-
-        roots = [expand_root(p) for p in paths]
-        return cls(**fields, qualify_ids=several_inputs(roots), roots=tuple(roots))
-
 
 @dataclass
 class ReadStats:

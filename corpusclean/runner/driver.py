@@ -1,58 +1,36 @@
 """The driver: output folder, manifest, resume, passes, statistics — the same for every executor.
 
-An executor only has to run :class:`~corpusclean.runner.plan.Task` objects with
-:meth:`Worker.run_task` somewhere and report each finished task; everything else (which shards
-remain, the global middle steps, the manifest and the statistics) happens here. An executor may
-also offer ``pmap(fn, items, local_only=False)``, a parallel map handed to global stages' middle
-step (the local executor's process pool, Ray tasks); without it the builtin ``map`` is used.
+An executor (:class:`~corpusclean.executors.base.Executor`) only runs
+:class:`~corpusclean.runner.plan.Task` objects somewhere and reports each finished task;
+everything else (which shards remain, the global middle steps, the manifest and the statistics)
+happens here. The executor's ``pmap`` is handed to global stages' middle step
+(:func:`~corpusclean.runner.global_step.reduce_global`).
 
-The output folder is a local path or an object-store URI (:mod:`corpusclean.io.storage`).
+The output folder is a local path or an object-store URI, read and written through
+:class:`~corpusclean.output.run_folder.RunFolder`.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import os
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from corpusclean import __version__
 from corpusclean.config import ConfigError, PipelineConfig, diff_configs
-from corpusclean.io.readers import expand_inputs
-from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, getsize, rmtree
-from corpusclean.io.writer import read_json, write_json
-from corpusclean.runner.plan import (
-    READ_FOLDER,
-    STATE_DIR,
-    PMap,
-    Segment,
-    Task,
-    completed,
-    cpu_count,
-    files_completed,
-    plan_segments,
-    reduce_global,
-    stage_kinds,
-)
-
-MANIFEST = "manifest.json"
-STATS = "stats.json"
-
-
 from corpusclean.errors import RunError  # noqa: E402,F401  (re-exported)
+from corpusclean.executors import make_executor
+from corpusclean.io.readers import expand_inputs
+from corpusclean.io.storage import getsize
+from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.runner.global_step import reduce_global
+from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.version import __version__
 
-
-class Executor(Protocol):
-    def run(self, config: PipelineConfig, tasks: list[Task], on_done: Callable[[Task, list[str]], None],
-            on_docs: Callable[[int], None]) -> None: ...
-
-    def close(self) -> None: ...
+if TYPE_CHECKING:
+    from corpusclean.executors.base import Executor
 
 
 # ------------------------------------------------------------------------------ output folder
@@ -66,18 +44,17 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
     Never deletes a folder that does not hold a corpusclean ``manifest.json``.
     """
     assert config.output is not None
-    out = as_path(config.output)
-    manifest_path = out / MANIFEST
-    if out.exists() and not out.is_dir():
+    out = RunFolder(config.output)
+    if out.exists() and not out.root.is_dir():
         raise RunError(f"{out}: output exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        if not manifest_path.exists():
+    if not out.is_empty():
+        if not out.has_manifest():
             raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
                            "refusing to write into it (choose a new or empty folder)")
         try:
-            old = read_json(manifest_path)
-        except (OSError, ValueError) as e:
-            raise RunError(f"{manifest_path}: unreadable manifest ({e}); remove the folder by hand") from None
+            old = out.read_manifest()
+        except RunError as e:
+            raise RunError(f"{e}; remove the folder by hand") from None
         changes = []
         if old.get("fingerprint") != config.fingerprint():
             old_config = old.get("config", {})
@@ -92,8 +69,8 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
                            "Use --overwrite to start over")
         if not overwrite:
             return old
-        rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+        out.remove()
+    out.create()
     manifest = {
         "corpusclean_version": __version__,
         "fingerprint": config.fingerprint(),
@@ -105,7 +82,7 @@ def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwri
         "status": "running",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    write_json(manifest, manifest_path)
+    out.write_manifest(manifest)
     return manifest
 
 
@@ -120,8 +97,8 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     files = expand_inputs(config.input.paths, config.input.format)
     inputs = _inputs_listing(files)
     manifest = prepare_output(config, inputs, overwrite)
-    out = as_path(config.output)
-    segments = plan_segments(config.stages, stage_kinds(config.stages))
+    out = RunFolder(config.output)
+    segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)
     try:
@@ -130,61 +107,43 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     finally:
         executor.close()
     stats = collect_stats(config, out, segments)
-    write_json(stats, out / STATS)
-    _link_final(out, config.stages[-1].folder)
-    _remove_leftovers(out)
+    out.write_stats(stats)
+    out.link_final(config.stages[-1])
+    out.remove_leftovers()
     manifest["status"] = "complete"
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    write_json(manifest, out / MANIFEST)
+    out.write_manifest(manifest)
     if config.report:  # `report: true`: OUTPUT/report.html next to the statistics
         from corpusclean.report import report_after_run
 
-        report_after_run(out)
+        report_after_run(out.root)
     return stats
 
 
-def make_executor(config: PipelineConfig) -> Executor:
-    if config.executor.kind == "ray":
-        from corpusclean.runner.ray import RayExecutor
-
-        return RayExecutor(config)
-    from corpusclean.runner.local import LocalExecutor
-
-    return LocalExecutor(config.workers or cpu_count(), config)
-
-
-def executor_pmaps(executor: Executor) -> tuple[PMap, PMap]:
-    """The executor's parallel map for global stages: anywhere, and kept on this machine."""
-    pmap = getattr(executor, "pmap", None)
-    if pmap is None:
-        return map, map
-    return pmap, functools.partial(pmap, local_only=True)
-
-
-def _run_segment(config: PipelineConfig, out: AnyPath, seg: Segment, segments: list[Segment],
+def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments: list[Segment],
                  files: list[tuple[str, str]], manifest: dict[str, Any], executor: Executor,
                  progress: bool) -> None:
-    all_keys = sorted(completed(out, 0)) if seg.index > 0 else []
+    all_keys = sorted(out.completed(0)) if seg.index > 0 else []
     if seg.index > 0:
         head = seg.stages[0]
         name = config.stages[head].folder
         with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
-            pmap, pmap_local = executor_pmaps(executor)
-            reduce_global(config, out, head, sorted(completed(out, seg.index - 1)), pmap, pmap_local)
-    done = completed(out, seg.index)
+            reduce_global(config, out, head, sorted(out.completed(seg.index - 1)),
+                          pmap=executor.pmap, pmap_local=executor.pmap_local)
+    done = out.completed(seg.index)
     tasks: list[Task] = []
     total = None
     if seg.source == -1:
-        finished = files_completed(out, seg.index)
+        finished = out.files_completed(seg.index)
         for i, (path, fmt) in enumerate(files):
             if i not in finished:
                 prefix = f"{i:05d}-"
-                tasks.append(Task(str(out), seg.index, file=(i, path, fmt),
+                tasks.append(Task(str(out.root), seg.index, file=(i, path, fmt),
                                   done=[k for k in done if k.startswith(prefix)]))
     else:
-        tasks = [Task(str(out), seg.index, shard=k) for k in all_keys if k not in done]
+        tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]
         source = config.stages[seg.source].folder
-        total = sum(int(s["stages"][source]["kept"]) for s in completed(out, seg.index - 1).values())
+        total = sum(int(s["stages"][source]["kept"]) for s in out.completed(seg.index - 1).values())
     names = " → ".join(config.stages[i].name for i in seg.stages)
     if seg.scan_for is not None:
         names += f" (+ scan {config.stages[seg.scan_for].name})"
@@ -202,54 +161,25 @@ def _run_segment(config: PipelineConfig, out: AnyPath, seg: Segment, segments: l
             seg_state["shards"][k] = "complete"
         now = time.monotonic()
         if now - last_write[0] > 1.0:
-            write_json(manifest, out / MANIFEST)
+            out.write_manifest(manifest)
             last_write[0] = now
 
     try:
         if tasks:
-            executor.run(config, tasks, on_done, bar.update)
+            executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
-    seg_state["shards"] = {k: "complete" for k in completed(out, seg.index)}
-    write_json(manifest, out / MANIFEST)
-
-
-def _link_final(out: AnyPath, folder: str) -> None:
-    final = out / "final"
-    if final.is_symlink() or final.exists():
-        if final.is_symlink() or final.is_file():
-            final.unlink()
-        else:
-            rmtree(final)
-    try:
-        final.symlink_to(folder, target_is_directory=True)
-    except OSError:  # filesystems without symlinks (object stores) get a copy, server-side there
-        copy_tree(out / folder, final)
-
-
-def _remove_leftovers(out: AnyPath) -> None:
-    """Delete temporary files a killed worker left behind (``.<name>.<pid>.tmp``; local disks only).
-
-    They never look like output (hidden names, ``.tmp``), so this is tidiness, not correctness.
-    """
-    if isinstance(out, RemotePath):
-        return
-    for root, _dirs, names in os.walk(out):
-        for name in names:
-            if name.startswith(".") and name.endswith(".tmp"):
-                try:
-                    os.unlink(os.path.join(root, name))
-                except OSError:
-                    pass
+    seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}
+    out.write_manifest(manifest)
 
 
 # ---------------------------------------------------------------------------------- stats
-def collect_stats(config: PipelineConfig, out: AnyPath, segments: list[Segment]) -> dict[str, Any]:
+def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment]) -> dict[str, Any]:
     """Merge every shard marker into per-stage statistics (identical however the run was split)."""
     read = {"documents": 0, "rejected": Counter(), "skipped": Counter(), "errors": [], "bytes": 0}
     per_stage: dict[str, dict[str, Any]] = {}
     for seg in segments:
-        for _key, shard in completed(out, seg.index).items():
+        for _key, shard in out.completed(seg.index).items():
             if "read" in shard:
                 r = shard["read"]
                 read["documents"] += r["documents"]
@@ -284,9 +214,9 @@ def collect_stats(config: PipelineConfig, out: AnyPath, segments: list[Segment])
             "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
             "counters": {n: dict(sorted(c.items())) for n, c in s["counters"].items()},
         }
-        state = out / spec.folder / "_global" / "_SUCCESS.json"
-        if state.exists():
-            entry["global"] = read_json(state)
+        summary = out.read_global_summary(spec)
+        if summary is not None:
+            entry["global"] = summary
         stages.append(entry)
     read_out = {
         "documents": read["documents"], "rejected": sum(read["rejected"].values()),
@@ -328,10 +258,8 @@ def _top(reasons: dict[str, int], n: int = 3) -> str:
 
 
 def load_stats(output: str | Path) -> dict[str, Any]:
-    path = as_path(output) / STATS
-    if not path.exists():
-        raise RunError(f"{output}: no {STATS} here (not a finished corpusclean output folder)")
-    return json.loads(path.read_text())
+    """The statistics of a finished run (local or remote); :class:`RunError` if there are none."""
+    return RunFolder(output).read_stats()
 
 
-__all__ = ["READ_FOLDER", "STATE_DIR", "RunError", "collect_stats", "funnel_table", "load_stats", "run"]
+__all__ = ["RunError", "collect_stats", "funnel_table", "load_stats", "run"]

@@ -23,17 +23,21 @@ import importlib
 import pkgutil
 import time
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
+from corpusclean.errors import ConfigError
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
+#: ``pmap(fn, items)``: results of ``fn`` on every item, in item order (builtin ``map`` semantics).
+PMap = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
 def param(default: Any, doc: str) -> Any:
@@ -69,6 +73,8 @@ class Stage:
     #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
     #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.
     thresholds: ClassVar[dict[str, tuple[str, str] | tuple[tuple[str, str], ...]]] = {}
+    #: Counter name (``StageOutput.counters``) -> what it counts, for the report's chart titles.
+    counter_titles: ClassVar[dict[str, str]] = {}
 
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""
@@ -279,16 +285,35 @@ class GlobalStage(Stage):
     ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
     small items, and gets small results back (edges, not documents). ``scan_files`` and
     ``state_dir`` are always local paths (the runner stages them when the output is on an object
-    store). The parameter is optional: a ``reduce(scan_files, state_dir)`` without it still works.
+    store). The runner (and :meth:`Pipeline.apply <corpusclean.pipeline.Pipeline.apply>`) always
+    passes ``pmap`` by keyword; a stage that has no use for it still accepts it.
     """
 
     kind: ClassVar[str] = "global"
+    #: Columns (name -> type) :meth:`replay` reads from each document's final row (``id`` is
+    #: always given). ``corpusclean whatif`` reads exactly these, never the text.
+    replay_columns: ClassVar[dict[str, pa.DataType]] = {}
+    #: Deduplicating stages: the column of a rejected row naming the id of the kept document it
+    #: duplicates. ``corpusclean report`` draws cluster sizes and sample clusters from it.
+    duplicate_column: ClassVar[str | None] = None
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Which of this stage's decisions in a run may change when some documents no longer reach it.
+
+        ``corpusclean whatif`` calls this when changed thresholds upstream remove documents that
+        reached this stage in the run. ``rows``: one row per document that reached the stage in the
+        run, with ``id`` and :attr:`replay_columns` (read from the document's final row). ``rejected``
+        (bool, shape (n,)): the stage rejected the row in the run. ``absent`` (bool, (n,)): the row
+        may not reach the stage now (removed upstream, or of unknown fate). Returns a bool (n,) mask
+        of the present rows whose decision may differ from the run's (counted as unknown); every
+        other present row keeps its decision. The default is the safe answer: all of them.
+        """
+        return ~absent
 
     def scan(self, table: pa.Table) -> pa.Table:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def reduce(self, scan_files: list[Path], state_dir: Path,
-               pmap: Callable[..., Any] = map) -> dict[str, Any]:  # pragma: no cover
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: PMap) -> dict[str, Any]:  # pragma: no cover
         """Build the global state from every shard's scan; return a few summary numbers for stats."""
         raise NotImplementedError
 
@@ -317,19 +342,50 @@ def register(name: str) -> Callable[[S], S]:
 
 
 _loaded = False
+#: Entry-point group of installed packages' stage modules (``name = "my_pkg.stages"``).
+ENTRY_POINT_GROUP = "corpusclean.stages"
 
 
 def load_stages() -> dict[str, type[Stage]]:
-    """Import every module in ``corpusclean.stages`` (each registers its stages); return the registry."""
+    """The registry, after importing every module in ``corpusclean.stages`` and every module an
+    installed package declares in the ``corpusclean.stages`` entry-point group (once per process).
+
+    A broken plugin raises :class:`ConfigError` naming the entry point.
+    """
     global _loaded
     if not _loaded:
+        _loaded = True
         import corpusclean.stages as pkg
 
         for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
             if not mod.name.startswith("_"):
                 importlib.import_module(f"corpusclean.stages.{mod.name}")
-        _loaded = True
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                ep.load()
+            except Exception as e:
+                raise ConfigError(f"entry point {ENTRY_POINT_GROUP}:{ep.name} = {ep.value}: cannot import "
+                                  f"({type(e).__name__}: {e})") from None
     return STAGES
+
+
+def import_stage_modules(modules: Sequence[str], where: str = "modules") -> None:
+    """Import the user's stage modules (the config's ``modules:``) so their ``@register`` runs.
+
+    Names are dotted module names importable from ``sys.path`` (e.g. ``my_pkg.my_stages``;
+    a folder can be added with ``PYTHONPATH``). Importing twice is a no-op. A module that
+    cannot be imported raises :class:`ConfigError` naming ``where[i]`` and the cause.
+    """
+    load_stages()
+    for i, name in enumerate(modules):
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            missing = isinstance(e, ModuleNotFoundError) and name.startswith(str(e.name))
+            hint = " (is its folder on PYTHONPATH?)" if missing else ""
+            raise ConfigError(f"{where}[{i}]: cannot import {name!r}: {type(e).__name__}: {e}{hint}") from None
 
 
 def get_stage_class(name: str) -> type[Stage]:

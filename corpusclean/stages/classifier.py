@@ -27,23 +27,8 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import with_columns
+from corpusclean.models import load_fasttext
 from corpusclean.stages.base import FilterStage, StageOutput, Verdict, param, register
-
-_models: dict[str, Any] = {}
-
-
-def load_fasttext(path: str) -> Any:
-    """Load (once per process) a fastText model file."""
-    model = _models.get(path)
-    if model is None:
-        try:
-            import fasttext
-        except ImportError as e:  # pragma: no cover - fasttext-predict is installed with the project
-            raise RuntimeError("the classifier stage needs the 'fasttext' module: pip install "
-                               "fasttext-predict") from e
-        model = fasttext.load_model(path)
-        _models[path] = model
-    return model
 
 
 @register("classifier")
@@ -95,7 +80,7 @@ class Classifier(FilterStage):
 
     def setup(self) -> None:
         if self._model is None:
-            self._model = load_fasttext(str(Path(self.model_path).expanduser()))
+            self._model = load_fasttext(self.model_path)
 
     def score(self, text: str) -> float:
         """Probability of ``label`` for one line of text (0.0 when fastText has no prediction)."""

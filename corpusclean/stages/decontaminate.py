@@ -23,7 +23,7 @@ count is off by default (``ignore_common_in_document_mode: false``): ``scan`` th
 empty table without tokenising anything, and ``process`` alone does the work, so the stage also
 works when called directly on a batch without the global passes.
 
-The index (see :mod:`corpusclean.stages._decontam_index`) merges every test set into one sorted
+The index (see :mod:`corpusclean.decontam`) merges every test set into one sorted
 hash array behind a bitmap, so scanning costs the same with 1 or 20 benchmarks loaded; it is
 built once, cached on disk by content hash and memory-mapped by every worker.
 """
@@ -41,17 +41,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpusclean.decontam.bloom import sorted_unique
+from corpusclean.decontam.index import DecontamIndex, default_cache_dir, load_or_build
+from corpusclean.decontam.testsets import TestSetSpec, test_set_files
+from corpusclean.decontam.tokens import tokenize
 from corpusclean.document import with_columns
-from corpusclean.stages._decontam_index import (
-    DecontamIndex,
-    TestSetSpec,
-    default_cache_dir,
-    load_or_build,
-    normalize_non_ascii,
-    sorted_unique,
-    test_set_files,
-    tokenize,
-)
+from corpusclean.io.files import atomic_output
+from corpusclean.ngrams import normalize_non_ascii
 from corpusclean.stages.base import GlobalStage, StageOutput, Verdict, param, register
 
 __all__ = ["Decontaminate", "TestSetSpec"]
@@ -97,6 +93,7 @@ class Decontaminate(GlobalStage):
         "decontam_ngram": pa.string(),
         "decontam_chars_removed": pa.int64(),
     }
+    counter_titles: ClassVar[dict[str, str]] = {"documents_hit": "hits per benchmark"}
 
     test_sets: list[TestSetSpec] = param([], "Benchmarks to remove: {name, path, fields, id_field, format, "
                                               "text_unit, header, join_fields} each (see docs/decontamination.md)")
@@ -231,6 +228,12 @@ class Decontaminate(GlobalStage):
         return f"{idx.set_names[int(idx.item_set[item])]}:{idx.item_ids[item]}"
 
     # ------------------------------------------------------------------------------ global passes
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Without too-common n-gram pruning each document is decided alone: decisions stand."""
+        if self._counts_common():
+            return super().replay(rows, rejected, absent)
+        return np.zeros(len(absent), bool)
+
     def _counts_common(self) -> bool:
         return self.max_doc_frequency is not None and (self.mode == "span" or self.ignore_common_in_document_mode)
 
@@ -244,14 +247,15 @@ class Decontaminate(GlobalStage):
             hashes.extend(sorted({hit.h for hit in dh.hits}))
         return pa.table({"ngram": pa.array(hashes, pa.uint64())})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         """Count documents per n-gram; write the n-grams found in more than max_doc_frequency docs."""
         arrays = [pq.read_table(p, columns=["ngram"]).column("ngram").to_numpy() for p in scan_files]
         allh = np.concatenate(arrays).astype(np.uint64) if arrays else np.empty(0, np.uint64)
         uniq, counts = sorted_unique(allh)
         limit = self.max_doc_frequency
         common = uniq[counts > limit] if (limit is not None and self._counts_common()) else np.empty(0, np.uint64)
-        np.save(state_dir / _COMMON_FILE, common.astype(np.uint64))
+        with atomic_output(state_dir / _COMMON_FILE) as f:
+            np.save(f, common.astype(np.uint64))
         return {"ngrams_matched": int(len(uniq)), "ngrams_common": int(len(common))}
 
     def load_state(self, state_dir: Path) -> None:

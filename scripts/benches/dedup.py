@@ -37,10 +37,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benches._common import peak_rss_mb, print_table, timed  # noqa: E402
-from corpusclean import synth  # noqa: E402
+from corpusclean.dedup import lsh  # noqa: E402
 from corpusclean.pipeline import Pipeline  # noqa: E402
-from corpusclean.stages import _minhash as mh  # noqa: E402
 from corpusclean.stages.dedup import MinHashDedup  # noqa: E402
+from corpusclean.testing import synth  # noqa: E402
 from corpusclean.text import ngrams, normalize_for_ngrams  # noqa: E402
 
 # ------------------------------------------------------------------------- signature speed
@@ -88,7 +88,7 @@ def generate_scan_files(folder: Path, n_docs: int, dup_fraction: float = 0.2, se
             noise = rng.random(src.shape) < 0.1
             sig[dup] = np.where(noise, rng.integers(0, 2**32, src.shape, dtype=np.uint32), src)
         sources.append(sig[:: 10].copy())
-        keys = mh.band_keys(sig, stage._bands, stage._rows)
+        keys = lsh.band_keys(sig, stage._bands, stage._rows)
         cols: dict[str, Any] = {
             "id": pa.array([f"doc-{start + i:08d}" for i in range(n)]),
             "length": pa.array(rng.integers(1000, 5000, n)),
@@ -246,9 +246,9 @@ def bench_accuracy(n_pairs: int) -> None:
         rate = np.mean([ev["detected"][i][1] for i in idx])
         rate_sig = np.mean([ev_sig["detected"][i][1] for i in idx])
         rate_none = np.mean([ev_none["detected"][i][1] for i in idx])
-        theory = float(np.mean([mh.s_curve(ev["detected"][i][0], stage._bands, stage._rows)
+        theory = float(np.mean([lsh.s_curve(ev["detected"][i][0], stage._bands, stage._rows)
                                 * (ev["detected"][i][0] >= stage.threshold) for i in idx]))
-        theory_none = float(np.mean([mh.s_curve(ev["detected"][i][0], none_stage._bands, none_stage._rows)
+        theory_none = float(np.mean([lsh.s_curve(ev["detected"][i][0], none_stage._bands, none_stage._rows)
                                      for i in idx]))
         brow.append([f"[{lo:.2f}, {min(hi, 1.0):.2f}{']' if hi > 1 else ')'}", len(idx), f"{mid:.3f}",
                      f"{rate:.3f}", f"{theory:.3f}", f"{rate_sig:.3f}", f"{rate_none:.3f}", f"{theory_none:.3f}"])

@@ -1,6 +1,6 @@
 """Extraction and hidden-text benchmarks: pages/s per backend, bullet retention, spam detection.
 
-Pages are generated (``corpusclean.synth.html_page``, 20-100 KB, with nav/footer and lists);
+Pages are generated (``corpusclean.testing.synth.html_page``, 20-100 KB, with nav/footer and lists);
 the labelled spam/normal set is ``tests/data/html/labelled.py``.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from benches._common import print_table, timed
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
-from corpusclean.synth import html_page
+from corpusclean.testing.synth import html_page
 from corpusclean.text import is_bullet_line, lines
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """Text filters: docs/s per stage and for the four text filters together, one process.
 
-Input: generated English documents of ~3 KB (``corpusclean.synth.documents``). Each stage runs
+Input: generated English documents of ~3 KB (``corpusclean.testing.synth.documents``). Each stage runs
 on the same batch (every synthetic document passes every filter, so each stage sees all of
 them); the Gopher pair and the four-filter chain run as a pipeline.
 """
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from benches._common import print_table
-from corpusclean import synth
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
+from corpusclean.testing import synth
 
 
 def _timed_cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:

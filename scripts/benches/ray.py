@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 from benches._common import print_table, timed
-from corpusclean import synth
 from corpusclean.config import parse_config
+from corpusclean.executors.base import cpu_count
 from corpusclean.runner import run as run_pipeline
-from corpusclean.runner.plan import cpu_count
+from corpusclean.testing import synth
 
 STAGES = [{"gopher_quality": {}}, {"gopher_repetition": {}}, {"exact_dedup": {}}, {"domain_cap": {"max_per_domain": 500}}]
 

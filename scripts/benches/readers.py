@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from benches._common import print_table, timed
-from corpusclean import synth
 from corpusclean.config import parse_config
 from corpusclean.readers import ReadOptions, read_chunks
 from corpusclean.runner import run as run_pipeline
+from corpusclean.testing import synth
 
 CACHE = Path.home() / ".cache" / "corpusclean-bench"
 PYWB = "pywb==2.10.0"

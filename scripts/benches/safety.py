@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from benches._common import peak_rss_mb, print_table, timed
-from corpusclean import synth
 from corpusclean.stages.base import get_stage_class
+from corpusclean.testing import synth
 
 
 def _ut1_path() -> str | None:

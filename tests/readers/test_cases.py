@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpusclean import synth
 from corpusclean.config import parse_config
 from corpusclean.runner import run
+from corpusclean.testing import synth
 
 
 def rows(folder: Path) -> list[dict]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from corpusclean import synth
 from corpusclean.readers import ReadOptions, read_chunks
 from corpusclean.readers.charset import codec_for_label, decode_html
+from corpusclean.testing import synth
 
 
 def html_of(tmp_path: Path, bodies: list[tuple[bytes, str]]) -> list[str]:

@@ -10,9 +10,9 @@ import brotli
 import pytest
 import zstandard
 
-from corpusclean import synth
 from corpusclean.readers import ReadOptions, read_chunks
 from corpusclean.readers.http import dechunk
+from corpusclean.testing import synth
 
 
 def http(body: bytes, headers: str) -> bytes:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import make_warc
 
-from corpusclean import synth
 from corpusclean.readers import InputError, ReadOptions, ReadStats, read_chunks, read_file
+from corpusclean.testing import synth
 
 
 def read_all(path: Path, fmt: str = "warc", **opts) -> tuple[list[dict], ReadStats]:

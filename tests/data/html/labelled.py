@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import random
 
-from corpusclean.synth import html_page, paragraph, sentence
+from corpusclean.testing.synth import html_page, paragraph, sentence
 
 SPAM_TERMS = [
     "cheap viagra", "buy cialis online", "online casino", "free slots", "payday loans", "best poker bonus",

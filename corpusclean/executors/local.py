@@ -1,0 +1,143 @@
+"""The local executor: a process pool over tasks (``executor.workers`` processes, default = cores).
+
+With one worker the tasks run in this process (no pool: simpler tracebacks, no pickling). Each
+pool process runs the shared start-up once (:func:`~corpusclean.executors.base.start_worker`,
+as the pool's initializer) and keeps its :class:`~corpusclean.runner.worker.ShardRunner` for
+every task. Processes are *spawned* (not forked), so a user module reaches them through
+``modules:`` or by being importable. Pool processes ask the kernel to kill them when the driver
+dies, so a killed run leaves nothing writing behind it.
+
+``pmap`` (a global stage's parallel middle step, e.g. dedup's band-by-band grouping) runs on the
+same pool; with one worker, or a function that cannot be pickled, it is the builtin ``map``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from typing import Any
+
+from corpusclean.config import PipelineConfig
+from corpusclean.executors.base import (
+    Executor,
+    OnDocs,
+    OnDone,
+    WorkerContext,
+    cpu_count,
+    run_task,
+    start_worker,
+)
+from corpusclean.runner.plan import Task
+
+log = logging.getLogger("corpusclean.runner")
+
+# ---------------------------------------------------------------------- in a pool process
+_context: WorkerContext | None = None
+_progress: Any = None
+
+
+def _die_with_parent() -> None:
+    try:  # Linux: SIGKILL this process when the driver dies
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _init(ctx: WorkerContext, progress_queue: Any) -> None:
+    global _context, _progress
+    _die_with_parent()
+    start_worker(ctx)
+    _context, _progress = ctx, progress_queue
+
+
+def _run(task: Task) -> list[str]:
+    assert _context is not None
+    return run_task(_context, task, _progress.put)
+
+
+# ------------------------------------------------------------------------------ in the driver
+class LocalExecutor(Executor):
+    """Runs tasks in a pool of ``config.executor.workers`` processes (in-process for one worker)."""
+
+    kind = "local"
+
+    def __init__(self, config: PipelineConfig):
+        super().__init__(config)
+        self.workers = max(1, config.executor.workers or cpu_count())
+        self._pool: ProcessPoolExecutor | None = None
+        self._queue: Any = None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = mp.get_context("spawn")
+            self._queue = ctx.Queue()
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
+                                             initargs=(self.context, self._queue))
+        return self._pool
+
+    def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:
+        """``map(fn, items)`` on the worker pool, results in item order (always on this machine)."""
+        items = list(items)
+        if self.workers == 1 or len(items) < 2:
+            return map(fn, items)
+        try:
+            pickle.dumps(fn)
+        except Exception as e:  # a lambda or closure: run it here rather than fail
+            log.info("pmap: %r cannot be sent to worker processes (%s); running it in the driver", fn, e)
+            return map(fn, items)
+        return self._ensure_pool().map(fn, items)
+
+    def run(self, tasks: list[Task], on_done: OnDone, on_docs: OnDocs) -> None:
+        if self.workers == 1:
+            for task in tasks:
+                on_done(task, run_task(self.context, task, on_docs))
+            return
+        pool = self._ensure_pool()
+        stop = threading.Event()
+
+        def pump() -> None:
+            while not stop.is_set():
+                try:
+                    on_docs(self._queue.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        try:
+            futures = {pool.submit(_run, t): t for t in tasks}
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    exc = fut.exception()
+                    if exc is not None:
+                        for p in pending:
+                            p.cancel()
+                        raise exc
+                    on_done(futures[fut], fut.result())
+        finally:
+            stop.set()
+            reader.join()
+            while True:  # drain what is left so the bar ends at the true count
+                try:
+                    on_docs(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        super().close()
+
+
+__all__ = ["LocalExecutor"]
