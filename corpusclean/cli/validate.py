@@ -7,7 +7,7 @@ import click
 from corpusclean.cli.configs import resolve_config
 from corpusclean.config import load_config
 from corpusclean.errors import InputError
-from corpusclean.io.readers import detect_format, expand_inputs
+from corpusclean.readers import detect_format, expand_inputs
 from corpusclean.runner.columns import check_runnable
 
 

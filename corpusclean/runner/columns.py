@@ -20,15 +20,12 @@ from corpusclean.errors import ConfigError
 from corpusclean.stages.base import Stage, load_stages
 
 #: Columns every reader fills (``id`` always; ``url``/``source``/``date`` where the input has them).
-COMMON_COLUMNS = ("id", "url", "source", "date", "meta")
+COMMON_COLUMNS = ("id", "url", "source", "date", "meta", "source_id")
 
 
 def _format_columns() -> dict[str, tuple[str, ...]]:
-    try:
-        from corpusclean.readers import FORMAT_COLUMNS  # type: ignore[attr-defined]
-    except ImportError:  # until the readers package lands
-        return {"warc": ("html",), "wet": ("text",), "jsonl": ("text",), "parquet": ("text",),
-                "arrow": ("text",)}
+    from corpusclean.readers import FORMAT_COLUMNS
+
     return FORMAT_COLUMNS
 
 

@@ -119,3 +119,10 @@ def test_package_needed_only_under_its_condition(tmp_path: Path) -> None:
     _config(tmp_path, "stages:\n  - extract: {backend: trafilatura}\n")
     done = _cli_without("resiliparse", ["validate", "c.yaml"], tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_reader_format_declares_its_columns() -> None:
+    from corpusclean.readers import FORMAT_COLUMNS, FORMATS
+
+    assert set(FORMAT_COLUMNS) == set(FORMATS)
+    assert FORMAT_COLUMNS["warc"] == ("html",)
