@@ -108,6 +108,8 @@ def test_input_ticker_reports_read_position_then_the_rest(tmp_path: Path) -> Non
 def test_warnings_are_one_line_each(capsys) -> None:
     import warnings
 
-    with lines_for_warnings():
-        warnings.warn("two\nlines", FutureWarning, stacklevel=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        with lines_for_warnings():
+            warnings.warn("two\nlines", FutureWarning, stacklevel=1)
     assert capsys.readouterr().err == "warning: two lines (FutureWarning)\n"
