@@ -251,6 +251,8 @@ def coerce(value: Any, hint: Any, path: str) -> Any:
             vt = args[1] if len(args) == 2 else Any
             return {str(k): coerce(v, vt, f"{path}.{k}") for k, v in value.items()}
     elif dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):  # built in Python: already checked by its own __init__
+            return value
         if isinstance(value, dict):
             return build_dataclass(hint, value, path)
     else:  # pragma: no cover - a stage declared a type we do not check

@@ -80,6 +80,9 @@ class Stage:
     #: Counter name (``StageOutput.counters``) -> what it counts, for the report's chart titles.
     counter_titles: ClassVar[dict[str, str]] = {}
 
+    def __post_init__(self) -> None:
+        check_params(self)
+
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""
 
@@ -325,6 +328,25 @@ class GlobalStage(Stage):
         raise NotImplementedError
 
 
+def check_params(stage: Stage) -> None:
+    """Type-check a stage's parameter values against their annotations, as YAML values are.
+
+    Runs when a stage is built, from Python as from a config (``Stage.__post_init__``, and before
+    a registered stage's own ``__post_init__``). Raises :class:`ConfigError` naming the parameter
+    (``gopher_quality.min_doc_words: expected an integer, got 'fifty'``). An int given for a float
+    parameter becomes a float.
+    """
+    from corpusclean.config import coerce
+
+    hints = type(stage).param_types()
+    label = type(stage).name or type(stage).__name__
+    for f in type(stage).params():
+        value = getattr(stage, f.name)
+        checked = coerce(value, hints[f.name], f"{label}.{f.name}")
+        if isinstance(checked, float) and type(value) is int:
+            object.__setattr__(stage, f.name, checked)
+
+
 # --------------------------------------------------------------------------------- registry
 STAGES: dict[str, type[Stage]] = {}
 S = TypeVar("S", bound=type[Stage])
@@ -334,6 +356,14 @@ def register(name: str) -> Callable[[S], S]:
     """Class decorator: make ``cls`` a keyword-only dataclass and register it under ``name``."""
 
     def deco(cls: S) -> S:
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_params", False):
+            def __post_init__(self: Stage, _own: Callable[[Stage], None] = own) -> None:
+                check_params(self)
+                _own(self)
+
+            __post_init__._checks_params = True  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
         if "__dataclass_fields__" not in cls.__dict__:
             cls = dataclass(kw_only=True)(cls)  # type: ignore[assignment]
         cls.name = name
