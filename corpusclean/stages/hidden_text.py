@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from corpusclean.stages._html import parse_html
+from corpusclean.html.parse import parse_html
 from corpusclean.stages.base import FilterStage, Verdict, param, register
 from corpusclean.text import words
 
