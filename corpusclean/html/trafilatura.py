@@ -10,9 +10,11 @@ and its markdown mode adds ``#``/``**`` markup. :class:`Renderer` writes exactly
 lines: inline elements (``code``, ``q``, ``em``, links, ``abbr``, ``sub``/``sup``, ``kbd``…) stay
 in their sentence.
 
-Before trafilatura sees the page we remove what :mod:`corpusclean.html.boilerplate` defines as
-not content (consent banners, permalink anchors) and unwrap inline ``<time>`` elements that
-trafilatura would delete with their words.
+Before trafilatura sees the page (we parse it with trafilatura's own ``load_html`` and hand it
+the tree) we remove what :mod:`corpusclean.html.boilerplate` defines as not content (consent
+banners, permalink anchors), hide the remaining cookie/consent *names* from trafilatura's
+substring rules (they would delete recipe and informed-consent sections), and unwrap inline
+``<time>`` elements that trafilatura would delete with their words.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ from typing import Any
 
 from lxml import etree
 
-from corpusclean.html.boilerplate import NOT_CONTENT_XPATHS
+from corpusclean.html.boilerplate import prune
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, ordered_bullet
 
 _WS = re.compile(r"\s+")
 #: ``<time>`` inside running text: trafilatura deletes the element and its words; we unwrap it.
 _INLINE_TIME = etree.XPath("//p//time | //li//time | //td//time | //dd//time | //h1//time | //h2//time | "
                            "//h3//time | //blockquote//time")
-#: Share of the page's visible words below which the first extraction counts as a miss.
-RECALL_FALLBACK_SHARE = 0.5
+#: Elements still named after cookies/consent/permissions once banners are gone are content, but
+#: trafilatura's own discard rules delete any element whose id/class merely *contains* those
+#: words (``trafilatura.xpaths._CONSENT_*``); we move such names to ``data-`` attributes first.
+_CONSENT_NAMED = etree.XPath(
+    "//*[re:test(@id, 'cookie|consent|gdpr|permission', 'i') or re:test(@class, 'cookie|consent|gdpr|permission', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
 
 
 #: trafilatura's XML tags that start a new block when met inside inline content.
@@ -238,6 +244,11 @@ class TrafilaturaExtractor:
         tree = self._load(html)
         if tree is None:
             return ""
+        prune(tree)  # consent banners (by what they are) and permalink anchors
+        for el in _CONSENT_NAMED(tree):
+            for attr in ("id", "class"):
+                if attr in el.attrib:
+                    el.set(f"data-{attr}", el.attrib.pop(attr))
         for el in _INLINE_TIME(tree):
             el.drop_tag()
         doc = self._bare(
@@ -245,7 +256,6 @@ class TrafilaturaExtractor:
             favor_recall=self.favor == "recall", include_comments=self.include_comments,
             include_tables=self.include_tables, include_images=False, include_formatting=False,
             include_links=self.include_links, deduplicate=False, with_metadata=False,
-            prune_xpath=list(NOT_CONTENT_XPATHS),
         )
         if doc is None or doc.body is None:
             return ""
