@@ -42,16 +42,15 @@ BOILERPLATE_NAMES = (
     "masthead", "site-header", "topbar", "login", "signup", "disclaimer", "copyright",
 )
 _NAME_RE = r"(^|[-_\s])(" + "|".join(re.escape(n) for n in BOILERPLATE_NAMES) + r")([-_\s]|$)"
-_NS = {"re": "http://exslt.org/regular-expressions"}
 _SEMANTIC = etree.XPath(
     "//script | //style | //noscript | //template | //nav | //aside | //form | //button | //select | "
     "//iframe | //svg | //dialog | //*[@hidden] | //*[@aria-hidden='true'] | //*[@role='navigation' or "
     "@role='banner' or @role='contentinfo' or @role='complementary' or @role='dialog' or @role='menu' or "
     "@role='menubar' or @role='search' or @role='alert'] | "
     "//header[not(ancestor::article or ancestor::main)] | //footer[not(ancestor::article or ancestor::main)]")
-_NAMED = etree.XPath(
-    f"//body//*[not(self::main or self::article)][re:test(@class, '{_NAME_RE}', 'i') or "
-    f"re:test(@id, '{_NAME_RE}', 'i')][not(.//article or .//main or .//h1)]", namespaces=_NS)
+_NAME_TOKEN = re.compile(_NAME_RE, re.I)
+_HAS_NAME = etree.XPath("//body//*[@class or @id][not(self::main or self::article)]")
+_HOLDS_CONTENT = etree.XPath("boolean(.//article or .//main or .//h1)")
 _COMMENT_NAME = re.compile(r"(^|[-_\s])comments?([-_\s]|$)", re.I)
 _LISTS = etree.XPath("//ul | //ol")
 
@@ -60,8 +59,9 @@ def prune_boilerplate(root: Any, include_comments: bool) -> None:
     """Remove banners, navigation, named boilerplate and link lists from an lxml tree, in place."""
     prune(root)
     prune(root, [_SEMANTIC])
-    for el in _NAMED(root):
-        if el.getparent() is None:
+    for el in _HAS_NAME(root):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.getparent() is None or not _NAME_TOKEN.search(names) or _HOLDS_CONTENT(el):
             continue
         if include_comments and (_COMMENT_NAME.search(el.get("class") or "") or _COMMENT_NAME.search(el.get("id") or "")):
             continue

@@ -16,8 +16,13 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class PageTimeout(Exception):
-    """A page took longer than the per-page time limit (picklable: its only argument is a str)."""
+class PageTimeout(BaseException):
+    """A page took longer than the per-page time limit (picklable: its only argument is a str).
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`: parsers wrap their work in
+    ``except Exception`` (trafilatura does), which would swallow the limit and hand back a
+    partial text as if the page were done.
+    """
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
