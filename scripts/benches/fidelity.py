@@ -5,7 +5,8 @@ time; our labels in ``fidelity_truth.json``). For every page the labelled main c
 
 * **content list items** — ``<li>`` inside the main content (not inside an excluded part); one is
   *kept as a bullet line* when an output line that :func:`corpusclean.text.is_bullet_line` counts
-  starts, after its marker, with the item's own text (nested lists left out; whitespace ignored);
+  starts, after its marker, with the item's lead text (up to its first nested block: a code
+  block, nested list or second paragraph is its own line; whitespace ignored);
 * **inline-markup paragraphs** — ``<p>``/``<li>``/``<dd>``/``<dt>`` holding an inline element
   (:data:`INLINE`) and no block element; one is *on one line* when a single output line contains
   its whole text (whitespace ignored);
@@ -45,12 +46,21 @@ def squash(s: str) -> str:
     return _SPACE.sub("", s)
 
 
-def _own_text(el: Any) -> str:
-    """``el``'s text without nested lists."""
-    parts = [el.text or ""]
-    for ch in el:
-        if isinstance(ch.tag, str) and ch.tag not in ("ul", "ol", "dl"):
-            parts.append(_own_text(ch))
+def _lead_text(li: Any) -> str:
+    """The first line an item must produce: its text up to its first block element after some
+    text (or its first ``<p>`` when it starts with one); nested lists, code blocks and further
+    paragraphs of the item are their own lines."""
+    parts = [li.text or ""]
+    for ch in li:
+        if isinstance(ch.tag, str) and ch.tag in BLOCK | {"pre", "div"}:
+            if "".join(parts).strip():
+                break
+            if ch.tag == "p":
+                parts.append(ch.text_content())
+                break
+            continue
+        if isinstance(ch.tag, str):
+            parts.append(ch.text_content())
         parts.append(ch.tail or "")
     return "".join(parts)
 
@@ -68,7 +78,7 @@ def truth(page: Page) -> dict[str, Any]:
                 el.drop_tree()
     for el in main.xpath(".//script | .//style"):
         el.drop_tree()
-    items = [squash(_own_text(li)) for li in main.iter("li")]
+    items = [squash(_lead_text(li)) for li in main.iter("li")]
     paras = []
     for el in main.iter("p", "li", "dd", "dt"):
         tags = {d.tag for d in el.iterdescendants() if isinstance(d.tag, str)}
@@ -92,8 +102,8 @@ def score(text: str, t: dict[str, Any]) -> tuple[int, int, int]:
 
 def backends() -> list[tuple[str, dict[str, Any]]]:
     """The back-ends measured: the default, and resiliparse when installed."""
-    out: list[tuple[str, dict[str, Any]]] = [("trafilatura (default)", {}), ("trafilatura favor=recall",
-                                                                           {"favor": "recall"})]
+    out: list[tuple[str, dict[str, Any]]] = [("trafilatura (default: favor=recall)", {}),
+                                             ("trafilatura favor=balanced", {"favor": "balanced"})]
     try:
         import resiliparse  # noqa: F401
         out.append(("resiliparse", {"backend": "resiliparse"}))
