@@ -19,6 +19,7 @@ Lines, words, ellipses and duplicates are the definitions of :mod:`corpusclean.t
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
@@ -198,6 +199,10 @@ class FineWebQuality(FilterStage):
 
     def __post_init__(self) -> None:
         self._marks = tuple(self.end_marks)
+        # "ends with a mark", over all lines at once (one match per line); plain endswith for
+        # marks a multi-line pattern cannot express (empty, or holding a newline)
+        self._marks_re = (None if any(not m or "\n" in m for m in self._marks) else
+                          re.compile("(?:" + "|".join(map(re.escape, self._marks)) + ")$", re.MULTILINE))
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         view = analyze(doc.get("text"))
@@ -206,9 +211,13 @@ class FineWebQuality(FilterStage):
         lengths = list(map(len, ls))
         total = sum(lengths)
         _, dup_chars = duplicate_stats(ls, lengths)
+        if self._marks_re is None:
+            punct = sum(map(str.endswith, ls, repeat(self._marks)))
+        else:
+            punct = len(self._marks_re.findall(view.joined_lines)) if n else 0
         return {
-            "fw_line_punct_frac": sum(1 for s in ls if s.endswith(self._marks)) / n if n else 0.0,
-            "fw_short_line_frac": sum(1 for k in lengths if k < self.short_line_length) / n if n else 0.0,
+            "fw_line_punct_frac": punct / n if n else 0.0,
+            "fw_short_line_frac": sum(map(self.short_line_length.__gt__, lengths)) / n if n else 0.0,
             "fw_dup_line_char_frac": dup_chars / total if total else 0.0,
             "fw_newline_word_ratio": view.text.count("\n") / max(len(view.words), 1),
         }

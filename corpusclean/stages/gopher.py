@@ -20,11 +20,8 @@ from corpusclean.stages.base import FilterStage, Verdict, param, register
 from corpusclean.text import (
     DocView,
     analyze,
-    count_alpha_words,
     count_ellipses,
     duplicate_stats,
-    ends_with_ellipsis,
-    is_bullet_line,
     ngram_char_counts,
 )
 
@@ -99,22 +96,19 @@ class GopherQuality(FilterStage):
 
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
-        ws = view.words
-        n_words = len(ws)
+        n_words = len(view.words)
         text = view.text
-        ls = view.lines
-        n_lines = len(ls)
+        n_lines = len(view.lines)
         per_word = max(n_words, 1)
-        total_len = sum(map(len, ws))
         return {
             "gq_word_count": n_words,
-            "gq_mean_word_length": total_len / n_words if n_words else 0.0,
+            "gq_mean_word_length": view.word_chars() / n_words if n_words else 0.0,
             "gq_hash_word_ratio": text.count("#") / per_word,
             "gq_ellipsis_word_ratio": count_ellipses(text) / per_word,
-            "gq_bullet_line_frac": sum(map(is_bullet_line, ls)) / n_lines if n_lines else 0.0,
-            "gq_ellipsis_line_frac": sum(map(ends_with_ellipsis, ls)) / n_lines if n_lines else 0.0,
-            "gq_alpha_word_frac": count_alpha_words(ws) / n_words if n_words else 0.0,
-            "gq_stop_word_count": sum(map(self._stop.__contains__, map(str.lower, ws))),
+            "gq_bullet_line_frac": view.bullet_lines() / n_lines if n_lines else 0.0,
+            "gq_ellipsis_line_frac": view.ellipsis_lines() / n_lines if n_lines else 0.0,
+            "gq_alpha_word_frac": view.count_alpha_words() / n_words if n_words else 0.0,
+            "gq_stop_word_count": view.count_words(map(self._stop.__contains__, map(str.lower, view.unique_words))),
         }
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -208,9 +202,8 @@ class GopherRepetition(FilterStage):
             total = sum(lengths)
             out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
             out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
-        lengths_arr = view.word_lengths
-        total_chars = int(lengths_arr.sum())
-        top, dup = ngram_char_counts(view.word_ids, lengths_arr, TOP_NS, DUP_NS)
+        total_chars = view.word_chars()
+        top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
         for n in TOP_NS:
             out[f"gr_top_{n}gram_char_frac"] = top[n] / total_chars if total_chars else 0.0
         for n in DUP_NS:

@@ -1,26 +1,42 @@
-"""Text filters: docs/s per stage and for the four text filters together, one process.
+"""Text filters: docs/s and MB/s per stage and chained, one process, on real and synthetic text.
 
-Input: generated English documents of ~3 KB (``corpusclean.synth.documents``). Each stage runs
-on the same batch (every synthetic document passes every filter, so each stage sees all of
-them); the Gopher pair and the four-filter chain run as a pipeline.
+Real text: Debian documentation packages (``benches._realtext``: manuals as plain text, man
+pages and Perl pods rendered, HTML manuals through ``extract``), fetched into
+``~/.cache/corpusclean-bench`` at benchmark time. Synthetic: generated English documents of ~3 KB
+(``corpusclean.synth.documents``), every one of which passes every filter.
+
+Throughput is documents (or MB of text, UTF-8 characters / 1e6) per CPU-second of this process:
+the machine is shared, and CPU time is what one core spends. On the real corpus the Gopher pair
+also runs in datatrove (as shipped, spaCy words; and with whitespace words), in a separate
+virtualenv ``~/.cache/corpusclean-bench/dt-venv`` (created on first use; never a dependency),
+in the same run. The memory row is the peak RSS of a fresh process that runs the Gopher pair
+on the real corpus in shards of ``--shard-docs`` documents (one worker's work).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
+from benches import _realtext
 from benches._common import print_table
 from corpusclean import synth
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 
+DT_VENV = _realtext.CACHE / "dt-venv"
+
 
 def _timed_cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Best wall seconds, best CPU seconds of this process, last result (CPU time is what one
-    core spends, so it stays meaningful when other jobs share the machine)."""
+    """Best wall seconds, best CPU seconds of this process, last result."""
     best_wall = best_cpu = float("inf")
     result = None
     for _ in range(repeat):
@@ -37,30 +53,106 @@ def _stage(name: str, **params: Any):
     return stage
 
 
-def run(args: Any) -> None:
-    n = 1000 if args.quick else 3000
-    docs = synth.documents(n, seed=11, size=3000)
-    table = from_dicts([{"text": d} for d in docs])
-    mean_kb = sum(len(d) for d in docs) / n / 1000
+SINGLES = [("gopher_quality", {}), ("gopher_repetition", {}), ("c4_quality", {}), ("fineweb_quality", {})]
+CHAINS = [
+    ("gopher_quality + gopher_repetition", [("gopher_quality", {}), ("gopher_repetition", {})]),
+    ("four text filters (gopher q+r, c4, fineweb)",
+     [("gopher_repetition", {}), ("gopher_quality", {}), ("c4_quality", {"filter_no_terminal_punct": False}),
+      ("fineweb_quality", {})]),
+]
+
+
+def _rows(table: pa.Table, repeat: int, with_language: bool) -> list[list[Any]]:
+    n = table.num_rows
+    mb = sum(len(t or "") for t in table.column("text").to_pylist()) / 1e6
     rows = []
-    singles = [("language", {"languages": ["en"]}), ("gopher_quality", {}), ("gopher_repetition", {}),
-               ("c4_quality", {}), ("fineweb_quality", {})]
+    singles = ([("language", {"languages": ["en"]})] if with_language else []) + SINGLES
     for name, params in singles:
         stage = _stage(name, **params)
-        wall, cpu, out = _timed_cpu(lambda s=stage: s.process(table), repeat=1 if args.quick else 3)
-        rows.append([name, n, out.kept.num_rows, wall, n / wall, n / cpu])
-    chains = [
-        ("gopher_quality + gopher_repetition", [("gopher_quality", {}), ("gopher_repetition", {})]),
-        ("four text filters (gopher q+r, c4, fineweb)",
-         [("gopher_repetition", {}), ("gopher_quality", {}), ("c4_quality", {"filter_no_terminal_punct": False}),
-          ("fineweb_quality", {})]),
-        ("language + the four", [("language", {"languages": ["en"]}), ("gopher_repetition", {}),
-                                 ("gopher_quality", {}), ("c4_quality", {"filter_no_terminal_punct": False}),
-                                 ("fineweb_quality", {})]),
-    ]
-    for label, specs in chains:
+        wall, cpu, out = _timed_cpu(lambda s=stage: s.process(table), repeat)
+        rows.append([name, n, out.kept.num_rows, cpu, n / cpu, mb / cpu])
+    for label, specs in CHAINS:
         pipe = Pipeline([_stage(s, **p) for s, p in specs])
-        wall, cpu, res = _timed_cpu(lambda p=pipe: p.apply(table, setup=False), repeat=1 if args.quick else 3)
-        rows.append([label, n, res.kept.num_rows, wall, n / wall, n / cpu])
-    print_table(f"quality filters, one process, {n:,} synthetic docs of {mean_kb:.1f} KB",
-                ["stage", "docs", "kept", "wall s", "docs/s (wall)", "docs/s (CPU)"], rows)
+        wall, cpu, res = _timed_cpu(lambda p=pipe: p.apply(table, setup=False), repeat)
+        rows.append([label, n, res.kept.num_rows, cpu, n / cpu, mb / cpu])
+    return rows
+
+
+def _datatrove(corpus: Path, whitespace: bool) -> dict[str, Any] | None:
+    py = DT_VENV / "bin" / "python"
+    if not py.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(DT_VENV)], check=True, capture_output=True)
+            subprocess.run([str(py), "-m", "pip", "install", "-q", "datatrove", "regex", "spacy", "pyarrow"],
+                           check=True, capture_output=True)
+        except (subprocess.CalledProcessError, OSError) as e:
+            print(f"(datatrove not installable here: {e}; its rows are skipped)")
+            return None
+    script = Path(__file__).with_name("_datatrove_gopher.py")
+    cmd = [str(py), str(script), str(corpus)] + (["--whitespace"] if whitespace else [])
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        print(f"(datatrove run failed: {res.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _peak_memory(shard_docs: int) -> tuple[float, float]:
+    """Peak RSS (MiB) of a fresh process running the Gopher pair shard by shard, and of one
+    that only reads the corpus (the baseline: interpreter, pyarrow, the table itself)."""
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from benches import _realtext
+from corpusclean.stages.base import get_stage_class, run_streaming
+t = _realtext.build()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if {{mode}}:
+    stages = [get_stage_class("gopher_quality")(), get_stage_class("gopher_repetition")()]
+    for start in range(0, t.num_rows, {shard_docs}):
+        for out, _ in run_streaming(stages, t.slice(start, {shard_docs})):
+            pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, base / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code.replace("{mode}", "True")], capture_output=True, text=True,
+                         check=True)
+    peak, base = map(float, out.stdout.split())
+    return peak, base
+
+
+def run(args: Any) -> None:
+    repeat = 1 if args.quick else 2
+    real = _realtext.build()
+    sizes = [len(t) for t in real.column("text").to_pylist()]
+    if args.quick:
+        real = real.slice(0, 1500)
+        sizes = sizes[:1500]
+    n, mb = real.num_rows, sum(sizes) / 1e6
+    rows = _rows(real, repeat, with_language=False)
+    for label, ws in (("datatrove gopher q+r (spaCy words, as shipped)", False),
+                      ("datatrove gopher q+r (whitespace words)", True)):
+        corpus = _realtext.CORPUS
+        if args.quick:
+            corpus = _realtext.CACHE / "quality_text_quick.parquet"
+            import pyarrow.parquet as pq
+
+            pq.write_table(real, corpus)
+        dt = _datatrove(corpus, ws)
+        if dt is not None:
+            rows.append([label, dt["docs"], dt["kept"], dt["cpu_s"], dt["docs"] / dt["cpu_s"],
+                         dt["chars"] / 1e6 / dt["cpu_s"]])
+    print_table(f"quality filters on REAL text, one process: {n:,} Debian documentation files, "
+                f"{mb:.1f} MB, mean {mb / n * 1000:.1f} KB",
+                ["stage", "docs", "kept", "CPU s", "docs/s (CPU)", "MB/s (CPU)"], rows)
+    shard = 1000
+    peak, base = _peak_memory(shard)
+    print(f"peak RSS of one worker running the Gopher pair over the real corpus in shards of {shard:,} docs: "
+          f"{peak:.0f} MiB (the process with the corpus loaded: {base:.0f} MiB)")
+
+    ns = 1000 if args.quick else 3000
+    docs = synth.documents(ns, seed=11, size=3000)
+    table = from_dicts([{"text": d} for d in docs])
+    mean_kb = sum(len(d) for d in docs) / ns / 1000
+    print_table(f"quality filters on synthetic text, one process, {ns:,} docs of {mean_kb:.1f} KB",
+                ["stage", "docs", "kept", "CPU s", "docs/s (CPU)", "MB/s (CPU)"],
+                _rows(table, repeat, with_language=True))
