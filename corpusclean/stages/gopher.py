@@ -7,7 +7,9 @@ without recomputing. Words, lines, paragraphs, ellipses, bullets, duplicates and
 character counting are the shared definitions of :mod:`corpusclean.text` (see its docstring and
 ``docs/filters.md``); both stages read one tokenised :class:`~corpusclean.text.DocView`.
 
-Every threshold is a parameter; ``None`` switches the rule off (its signal is still stored).
+Every threshold is a parameter, declared once as a :class:`~corpusclean.stages.base.Cut` (the
+comparison, the report's lines and ``whatif``'s knowledge derive from it); ``None`` switches the
+rule off (its signal is still stored).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from corpusclean.stages.base import FilterStage, Verdict, param, register
+from corpusclean.stages.base import Cut, FilterStage, param, register
 from corpusclean.text import (
     DocView,
     analyze,
@@ -27,18 +29,6 @@ from corpusclean.text import (
 
 #: The paper's stop words ("the, be, to, of, and, that, have, with").
 GOPHER_STOP_WORDS: list[str] = ["the", "be", "to", "of", "and", "that", "have", "with"]
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _too_low(value: float, threshold: float | None) -> bool:
-    return threshold is not None and value < threshold
-
-
-def _too_high(value: float, threshold: float | None) -> bool:
-    return threshold is not None and value > threshold
 
 
 @register("gopher_quality")
@@ -55,14 +45,16 @@ class GopherQuality(FilterStage):
     """
 
     retunable = True
-    thresholds = {"gq_word_count": (("min_doc_words", "min"), ("max_doc_words", "max")),
-                  "gq_mean_word_length": (("min_mean_word_length", "min"), ("max_mean_word_length", "max")),
-                  "gq_hash_word_ratio": ("max_hash_word_ratio", "max"),
-                  "gq_ellipsis_word_ratio": ("max_ellipsis_word_ratio", "max"),
-                  "gq_bullet_line_frac": ("max_bullet_line_frac", "max"),
-                  "gq_ellipsis_line_frac": ("max_ellipsis_line_frac", "max"),
-                  "gq_alpha_word_frac": ("min_alpha_word_frac", "min"),
-                  "gq_stop_word_count": ("min_stop_words", "min")}
+    cuts = (Cut("gq_word_count", "min_doc_words", "min", "word_count"),
+            Cut("gq_word_count", "max_doc_words", "max", "word_count"),
+            Cut("gq_mean_word_length", "min_mean_word_length", "min", "mean_word_length"),
+            Cut("gq_mean_word_length", "max_mean_word_length", "max", "mean_word_length"),
+            Cut("gq_hash_word_ratio", "max_hash_word_ratio", "max", "symbol_ratio_hash"),
+            Cut("gq_ellipsis_word_ratio", "max_ellipsis_word_ratio", "max", "symbol_ratio_ellipsis"),
+            Cut("gq_bullet_line_frac", "max_bullet_line_frac", "max", "bullet_lines"),
+            Cut("gq_ellipsis_line_frac", "max_ellipsis_line_frac", "max", "ellipsis_lines"),
+            Cut("gq_alpha_word_frac", "min_alpha_word_frac", "min", "alpha_words"),
+            Cut("gq_stop_word_count", "min_stop_words", "min", "stop_words"))
     columns = {
         "gq_word_count": pa.int64(),
         "gq_mean_word_length": pa.float64(),
@@ -114,33 +106,6 @@ class GopherQuality(FilterStage):
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self.signals(analyze(doc.get("text")))
 
-    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        s = signals
-        n = s["gq_word_count"]
-        if _too_low(n, self.min_doc_words):
-            return "word_count", f"{n} < {self.min_doc_words}"
-        if _too_high(n, self.max_doc_words):
-            return "word_count", f"{n} > {self.max_doc_words}"
-        m = s["gq_mean_word_length"]
-        if _too_low(m, self.min_mean_word_length):
-            return "mean_word_length", f"{_fmt(m)} < {self.min_mean_word_length}"
-        if _too_high(m, self.max_mean_word_length):
-            return "mean_word_length", f"{_fmt(m)} > {self.max_mean_word_length}"
-        checks = (
-            ("symbol_ratio_hash", "gq_hash_word_ratio", self.max_hash_word_ratio, _too_high, ">"),
-            ("symbol_ratio_ellipsis", "gq_ellipsis_word_ratio", self.max_ellipsis_word_ratio, _too_high, ">"),
-            ("bullet_lines", "gq_bullet_line_frac", self.max_bullet_line_frac, _too_high, ">"),
-            ("ellipsis_lines", "gq_ellipsis_line_frac", self.max_ellipsis_line_frac, _too_high, ">"),
-            ("alpha_words", "gq_alpha_word_frac", self.min_alpha_word_frac, _too_low, "<"),
-        )
-        for rule, col, thr, fails, op in checks:
-            if fails(s[col], thr):
-                return rule, f"{_fmt(s[col])} {op} {thr}"
-        sw = s["gq_stop_word_count"]
-        if _too_low(sw, self.min_stop_words):
-            return "stop_words", f"{sw} < {self.min_stop_words}"
-        return None
-
 
 #: Table A1's n-gram lengths.
 TOP_NS = (2, 3, 4)
@@ -160,11 +125,12 @@ class GopherRepetition(FilterStage):
     """
 
     retunable = True
-    thresholds = {"gr_dup_line_frac": ("max_dup_line_frac", "max"), "gr_dup_para_frac": ("max_dup_para_frac", "max"),
-                  "gr_dup_line_char_frac": ("max_dup_line_char_frac", "max"),
-                  "gr_dup_para_char_frac": ("max_dup_para_char_frac", "max"),
-                  **{f"gr_top_{n}gram_char_frac": (f"max_top_{n}gram_char_frac", "max") for n in (2, 3, 4)},
-                  **{f"gr_dup_{n}gram_char_frac": (f"max_dup_{n}gram_char_frac", "max") for n in range(5, 11)}}
+    cuts = (Cut("gr_dup_line_frac", "max_dup_line_frac", "max", "dup_line_frac"),
+            Cut("gr_dup_para_frac", "max_dup_para_frac", "max", "dup_para_frac"),
+            Cut("gr_dup_line_char_frac", "max_dup_line_char_frac", "max", "dup_line_char_frac"),
+            Cut("gr_dup_para_char_frac", "max_dup_para_char_frac", "max", "dup_para_char_frac"),
+            *(Cut(f"gr_top_{n}gram_char_frac", f"max_top_{n}gram_char_frac", "max", f"top_{n}gram") for n in TOP_NS),
+            *(Cut(f"gr_dup_{n}gram_char_frac", f"max_dup_{n}gram_char_frac", "max", f"dup_{n}gram") for n in DUP_NS))
     columns = {
         "gr_dup_line_frac": pa.float64(),
         "gr_dup_para_frac": pa.float64(),
@@ -212,20 +178,3 @@ class GopherRepetition(FilterStage):
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self.signals(analyze(doc.get("text")))
-
-    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        checks: list[tuple[str, str, float | None]] = [
-            ("dup_line_frac", "gr_dup_line_frac", self.max_dup_line_frac),
-            ("dup_para_frac", "gr_dup_para_frac", self.max_dup_para_frac),
-            ("dup_line_char_frac", "gr_dup_line_char_frac", self.max_dup_line_char_frac),
-            ("dup_para_char_frac", "gr_dup_para_char_frac", self.max_dup_para_char_frac),
-        ]
-        checks += [(f"top_{n}gram", f"gr_top_{n}gram_char_frac", getattr(self, f"max_top_{n}gram_char_frac"))
-                   for n in TOP_NS]
-        checks += [(f"dup_{n}gram", f"gr_dup_{n}gram_char_frac", getattr(self, f"max_dup_{n}gram_char_frac"))
-                   for n in DUP_NS]
-        for rule, col, thr in checks:
-            value = signals[col]
-            if _too_high(value, thr):
-                return rule, f"{_fmt(value)} > {thr}"
-        return None
