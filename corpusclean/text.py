@@ -1,7 +1,7 @@
 """The one place where words, lines, paragraphs, bullets, ellipses and n-grams are defined.
 
 Every filter uses these definitions; they are documented here and in ``docs/filters.md`` (the
-README includes that section) and pinned by golden tests (``tests/test_text.py``).
+README includes that section) and pinned by golden tests (``tests/text/test_text.py``).
 Implementations of the same paper disagree exactly on these points, so each choice is written
 down once, with its reason.
 
@@ -9,8 +9,8 @@ down once, with its reason.
   (so ``\\r\\n`` files behave like ``\\n`` files). Blank lines are *not* lines: they separate
   paragraphs, and counting them would dilute every per-line ratio (and make every blank line a
   "duplicate line").
-* **Paragraph** — a maximal run of lines (as above) between blank lines. A paragraph's text is
-  its lines joined by ``\\n``.
+* **Paragraph** — a maximal run of lines (as above) between blank lines (lines empty once
+  stripped, any Unicode whitespace). A paragraph's text is its lines joined by ``\\n``.
 * **Word** — a whitespace-separated token (``str.split()``: any Unicode whitespace) with leading
   and trailing punctuation/symbols (Unicode categories ``P*`` and ``S*``) stripped; a token made
   only of punctuation/symbols (``-``, ``—``, ``#``, ``...``, ``|``) is not a word at all.
@@ -19,8 +19,14 @@ down once, with its reason.
   Inner punctuation stays (``don't``, ``e-mail``, ``3.5``). Case is kept.
 * **Bullet line** — a line whose first characters are one of :data:`BULLET_GLYPHS`, or an
   ordered-list marker ``<1-3 digits>.`` / ``<1-3 digits>)``, followed by whitespace or the end of
-  the line. The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`,
-  both of which this definition counts.
+  the line. Digits are any Unicode decimal digits (``Nd``: ``1.``, ``١.``, ``１.``; not ``²``).
+  The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`, both of
+  which this definition counts.
+* **Alpha word** — a word holding at least one alphabetic character, any Unicode letter
+  (``str.isalpha``).
+* **Fractions over nothing** — every fraction is over its own unit and is 0 when there is none:
+  a document with no lines scores 0 on line fractions, one with no words on word fractions; a
+  document with no words but some lines keeps its line fractions (``-\\n-``: bullet lines 1).
 * **Ellipsis** — a run of three or more dots (``...``, ``.....`` is *one* ellipsis) or the single
   character ``…``. A line *ends with an ellipsis* if its last characters are an ellipsis,
   optionally followed by one closing bracket (``[...]``, ``(…)`` are the web's truncation marks).
