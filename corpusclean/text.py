@@ -85,7 +85,9 @@ _ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)")
 _BULLET_FIRST_RE = re.compile(r"[" + re.escape("".join(BULLET_GLYPHS)) + r"\d]")
 #: What a stripped line ending with an ellipsis ends with.
 _ELLIPSIS_ENDINGS = tuple(e + b for e in ("...", "…") for b in ("", ")", "]"))
-_DOTS_RE = re.compile(r"\.{3,}")
+_DOTS_RE = re.compile(r"\.\.\.+")  # literal prefix: a fast scan
+#: A character above the Basic Multilingual Plane.
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _ELLIPSIS_END_RE = re.compile(r"(?:\.{3,}|…)[)\]]?\s*$")
 _PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 #: ASCII punctuation and symbols (all of them are Unicode P* or S*).
@@ -174,12 +176,12 @@ def words(text: str) -> list[str]:
     if text.isascii():
         return list(filter(None, map(str.strip, text.split(), repeat(_ASCII_PS))))
     bmp, full = _word_res()
-    return (full if max(text) > "\uffff" else bmp).findall(text)
+    return (bmp if _ASTRAL_RE.search(text) is None else full).findall(text)
 
 
 def has_alpha(word: str) -> bool:
     """True if ``word`` contains at least one alphabetic character (``str.isalpha``)."""
-    return word.isalpha() or any(c.isalpha() for c in word)
+    return word.isalpha() or any(map(str.isalpha, word))
 
 
 def count_alpha_words(ws: Iterable[str]) -> int:
@@ -227,12 +229,13 @@ def duplicate_stats(items: Sequence[str], lengths: Sequence[int] | None = None) 
     return dup, sum(lengths) - sum(first.values())
 
 
-def _covered_chars(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:
-    """Characters of the words covered by n-grams starting at ``starts``, each word counted once."""
-    w = len(lengths)
-    delta = np.bincount(starts, minlength=w + 1)[: w + 1] - np.bincount(starts + n, minlength=w + 1)[: w + 1]
-    covered = np.cumsum(delta[:w]) > 0
-    return int(lengths[covered].sum())
+def _covered_chars(starts: np.ndarray, n: int, cum: np.ndarray) -> int:
+    """Characters of the words covered by the n-grams starting at ``starts`` (sorted, distinct),
+    each word counted once; ``cum`` is the cumulative word length (``cum[i]`` = chars before word i).
+    n-grams of one length end in the order they start, so each adds what lies past the previous end."""
+    ends = starts + n
+    lo = np.maximum(starts[1:], ends[:-1])
+    return int(cum[ends[0]] - cum[starts[0]] + (cum[ends[1:]] - cum[lo]).sum())
 
 
 def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int],
@@ -242,12 +245,13 @@ def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int
     ``ids`` are the document's words as integers (equal words, equal ids), ``lengths`` their
     character counts. Exact (no hashing). Only repeated n-grams matter (a unique one is neither a
     duplicate nor a top n-gram), and an n-gram can repeat only if both of its (n-1)-grams do, so
-    level n looks only at those positions: each repeated (n-1)-gram has a group id, and the
-    n-gram at i is the pair (group of the (n-1)-gram at i, id of word i+n-1), ranked by a stable
-    sort (equal n-grams, one group, in order of position). Once no n-gram of some length
-    repeats, no longer one can, and the rest are 0. See the module docstring for the
-    definitions (duplicates exclude first occurrences, a character covered by several counted
-    n-grams counts once; the top n-gram's ties go to more characters, then the earliest).
+    level n looks only at positions ``i`` where the (n-1)-grams at ``i`` and ``i+1`` repeat: the
+    n-gram at ``i`` is the pair (group of the (n-1)-gram at i, id of word i+n-1), and sorting
+    those pairs (then positions) puts equal n-grams together, earliest first. The work per level
+    shrinks with the repetition left. Once no n-gram of some length repeats, no longer one can,
+    and the rest are 0. See the module docstring for the definitions (duplicates exclude first
+    occurrences, a character covered by several counted n-grams counts once; the top n-gram's
+    ties go to more characters, then the earliest).
     """
     top_set, dup_set = set(top_ns), set(dup_ns)
     top: dict[int, int] = dict.fromkeys(top_set, 0)
@@ -257,44 +261,58 @@ def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int
     if w < 2 or nmax < 2:
         return top, dup
     ids = np.asarray(ids, dtype=np.int64)
-    lengths = np.asarray(lengths, dtype=np.int64)
     vocab = int(ids.max()) + 1
-    rep = np.where(np.bincount(ids, minlength=vocab)[ids] >= 2, ids, -1)  # repeated 1-grams' groups
-    cum: np.ndarray | None = None
+    # repeated (n-1)-grams as sorted positions and their group ids; level 1: repeated words
+    rpos = np.flatnonzero(np.bincount(ids, minlength=vocab)[ids] >= 2)
+    rgid = ids[rpos]
+    cum = np.concatenate(([0], np.cumsum(np.asarray(lengths, dtype=np.int64))))
+    composite = w * w * w < 2**62  # key * w + position fits in int64 (key < w * vocab <= w * w)
     for n in range(2, min(nmax, w) + 1):
-        m = w - n + 1
-        cand = np.flatnonzero((rep[:m] >= 0) & (rep[1:m + 1] >= 0))
+        if len(rpos) < 2:
+            break
+        follows = rpos[1:] - rpos[:-1] == 1  # the (n-1)-grams at i and i+1 both repeat
+        cand = rpos[:-1][follows]
         if not len(cand):
             break
-        key = rep[cand] * vocab + ids[cand + (n - 1)]  # < w * vocab: exact
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-        is_first = np.empty(len(cand), dtype=bool)  # first of its group in sorted (= earliest) order
+        key = rgid[:-1][follows] * vocab + ids[cand + (n - 1)]  # < w * vocab: exact
+        if composite:  # one value sort of (key, position): SIMD-sorted, faster than an argsort
+            sk = np.sort(key * w + cand)
+            skey = sk // w
+            pos = sk - skey * w  # positions in group order (equal keys by position)
+        else:
+            order = np.argsort(key, kind="stable")
+            skey, pos = key[order], cand[order]
+        c = len(cand)
+        is_first = np.empty(c, dtype=bool)  # first of its group in sorted (= earliest) order
         is_first[0] = True
         np.not_equal(skey[1:], skey[:-1], out=is_first[1:])
         if is_first.all():
             break  # no n-gram of this length repeats, so no longer one does either
         group_start = np.flatnonzero(is_first)
-        counts = np.diff(np.append(group_start, len(cand)))
+        counts = np.empty(len(group_start), dtype=np.int64)
+        counts[:-1] = group_start[1:] - group_start[:-1]
+        counts[-1] = c - group_start[-1]
         group_sorted = np.cumsum(is_first) - 1
-        rep = np.full(m, -1, dtype=np.int64)
-        rep[cand[order]] = np.where(counts[group_sorted] >= 2, group_sorted, -1)
-        pos = cand[order]  # positions in group order
+        repeated = counts[group_sorted] >= 2
+        if composite:  # the repeated n-grams back in position order (distinct positions)
+            back = np.sort(pos[repeated] * c + group_sorted[repeated])
+            rpos = back // c
+            rgid = back - rpos * c
+        else:
+            order_pos = np.argsort(pos[repeated])
+            rpos, rgid = pos[repeated][order_pos], group_sorted[repeated][order_pos]
         if n in top_set:
             best = counts.max()
             cands = np.flatnonzero(counts == best)
             if len(cands) > 1:  # most characters, then earliest first occurrence
                 firsts = pos[group_start[cands]]
-                if cum is None:
-                    cum = np.concatenate(([0], np.cumsum(lengths)))
                 chars = cum[firsts + n] - cum[firsts]
                 cand_g = cands[np.lexsort((firsts, -chars))[0]]
             else:
                 cand_g = cands[0]
-            starts = pos[group_start[cand_g]:group_start[cand_g] + best]
-            top[n] = _covered_chars(starts, n, lengths)
+            top[n] = _covered_chars(pos[group_start[cand_g]:group_start[cand_g] + best], n, cum)
         if n in dup_set:
-            dup[n] = _covered_chars(pos[~is_first], n, lengths)
+            dup[n] = _covered_chars(np.sort(pos[~is_first]), n, cum)
     return top, dup
 
 
