@@ -98,26 +98,41 @@ def _datatrove(corpus: Path, whitespace: bool) -> dict[str, Any] | None:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def _peak_memory(corpus: Path, shard_docs: int) -> tuple[float, float]:
-    """Peak RSS (MiB) of a fresh process that reads ``corpus`` and runs the Gopher pair shard by
-    shard (one worker's work), and its RSS before the first shard (interpreter, libraries, data)."""
+def _peak_memory(corpus: Path, shard_docs: int) -> tuple[float, float, float]:
+    """One worker's memory: a fresh process reads ``corpus`` one shard of ``shard_docs`` documents
+    at a time (as a worker reads its shard) and runs the Gopher pair on it. Returns the peak RSS
+    (MiB), the RSS before the first shard (interpreter, libraries, stages) and the largest
+    shard's Arrow size (MiB)."""
+    sharded = _realtext.CACHE / f"quality_text_rg{shard_docs}.parquet"  # one row group per shard
+    pq.write_table(pq.read_table(corpus), sharded, row_group_size=shard_docs)
+    corpus = sharded
     code = f"""
-import resource, sys
+import pyarrow as pa
 import pyarrow.parquet as pq
 from corpusclean.document import from_dicts
 from corpusclean.stages.base import get_stage_class, run_streaming
-t = pq.read_table({str(corpus)!r}, columns=["id", "text"])
+
+def status(key):  # /proc/self/status, in KiB (VmHWM: peak RSS of this process image)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+
 stages = [get_stage_class("gopher_quality")(), get_stage_class("gopher_repetition")()]
 list(run_streaming(stages, from_dicts([{{"text": "warm up " * 60}}])))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-for start in range(0, t.num_rows, {shard_docs}):
-    for out, _ in run_streaming(stages, t.slice(start, {shard_docs})):
+base = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")  # reset VmHWM to the current RSS
+biggest = 0
+for batch in pq.ParquetFile({str(corpus)!r}).iter_batches(batch_size={shard_docs}, columns=["id", "text"]):
+    shard = pa.Table.from_batches([batch])
+    biggest = max(biggest, shard.nbytes)
+    for out, _ in run_streaming(stages, shard):
         pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, base / 1024)
+    del shard, out
+print(status("VmHWM") / 1024, base / 1024, biggest / 2**20)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    peak, base = map(float, out.stdout.split())
-    return peak, base
+    peak, base, biggest = map(float, out.stdout.split())
+    return peak, base, biggest
 
 
 def run(args: Any) -> None:
@@ -141,9 +156,10 @@ def run(args: Any) -> None:
                 f"{mb:.1f} MB, mean {mb / n * 1000:.1f} KB",
                 ["stage", "docs", "kept", "CPU s", "docs/s (CPU)", "MB/s (CPU)"], rows)
     shard = 1000
-    peak, base = _peak_memory(corpus, shard)
-    print(f"peak RSS of one worker running the Gopher pair over these documents in shards of {shard:,}: "
-          f"{peak:.0f} MiB (the same process before the first shard, corpus loaded: {base:.0f} MiB)", flush=True)
+    peak, base, biggest = _peak_memory(corpus, shard)
+    print(f"one worker, Gopher pair, shards of {shard:,} docs read one at a time: peak RSS {peak:.0f} MiB = "
+          f"{base:.0f} MiB before the first shard + {peak - base:.0f} MiB for the largest shard "
+          f"({biggest:.1f} MiB of Arrow data)", flush=True)
 
     ns = 1000 if args.quick else 3000
     docs = synth.documents(ns, seed=11, size=3000)
