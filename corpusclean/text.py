@@ -64,7 +64,7 @@ import string
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
-from itertools import filterfalse, repeat
+from itertools import repeat
 
 import numpy as np
 
@@ -80,7 +80,6 @@ _BULLET_RE = re.compile(
     r"^\s*(?:[" + re.escape("".join(BULLET_GLYPHS)) + r"]|\d{1,3}[.)])(?:\s|$)"
 )
 _BULLET_FIRST = frozenset(BULLET_GLYPHS)
-_ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)")
 #: A line's first character that may start a bullet (a glyph or a digit), for a one-scan pre-check.
 _BULLET_FIRST_RE = re.compile(r"[" + re.escape("".join(BULLET_GLYPHS)) + r"\d]")
 #: What a stripped line ending with an ellipsis ends with.
@@ -89,7 +88,6 @@ _DOTS_RE = re.compile(r"\.\.\.+")  # literal prefix: a fast scan
 #: A character above the Basic Multilingual Plane.
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _ELLIPSIS_END_RE = re.compile(r"(?:\.{3,}|…)[)\]]?\s*$")
-_PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 #: ASCII punctuation and symbols (all of them are Unicode P* or S*).
 _ASCII_PS = string.punctuation
 
@@ -145,17 +143,11 @@ def paragraphs(text: str) -> list[str]:
     return _paragraphs_of(list(map(str.strip, text.split("\n"))))
 
 
-def _is_punct_or_symbol(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS"
-
-
 @functools.cache
 def _word_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """``[^\\s PS](?:\\S*[^\\s PS])?``: a whitespace token's span from its first to its last
-    character that is not punctuation/symbol (Unicode P*/S*), i.e. :func:`words` in one C scan
-    (``\\s`` and ``str.split()`` use the same Unicode whitespace). Two compilations: one whose
-    class lists only the Basic Multilingual Plane (a bitmap lookup per character), for texts
-    with no character above U+FFFF, and the full one. Built on first use (~0.3 s)."""
+    """``[^\\s PS](?:\\S*[^\\s PS])?``: a token's span from its first to its last character that is
+    not P*/S*, i.e. :func:`words` in one C scan (``\\s`` = ``str.split()``'s whitespace). One
+    compilation for texts within the BMP (a bitmap lookup per character), one for all. ~0.3 s once."""
     runs: list[tuple[int, int]] = []
     for cp in range(sys.maxunicode + 1):
         if unicodedata.category(chr(cp))[0] in "PS":
@@ -171,6 +163,12 @@ def _word_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return compile_([(a, min(b, 0xFFFF)) for a, b in runs if a <= 0xFFFF]), compile_(runs)
 
 
+def prepare() -> None:
+    """Build the word pattern now (stages call this in ``setup``, once per worker) rather than
+    on the first non-ASCII document."""
+    _word_res()
+
+
 def words(text: str) -> list[str]:
     """Words (see module docstring): whitespace tokens with edge punctuation stripped, non-empty."""
     if text.isascii():
@@ -182,13 +180,6 @@ def words(text: str) -> list[str]:
 def has_alpha(word: str) -> bool:
     """True if ``word`` contains at least one alphabetic character (``str.isalpha``)."""
     return word.isalpha() or any(map(str.isalpha, word))
-
-
-def count_alpha_words(ws: Iterable[str]) -> int:
-    """How many of ``ws`` contain an alphabetic character (fast path: all-letter words)."""
-    ws = list(ws)
-    rest = list(filterfalse(str.isalpha, ws))
-    return len(ws) - len(rest) + sum(map(has_alpha, rest))
 
 
 _NGRAM_PUNCT_RE = re.compile(r"[^\w\s]+", re.UNICODE)
@@ -242,16 +233,12 @@ def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int
                       dup_ns: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
     """Characters in the top n-gram (for each n in ``top_ns``) and in duplicate n-grams (``dup_ns``).
 
-    ``ids`` are the document's words as integers (equal words, equal ids), ``lengths`` their
-    character counts. Exact (no hashing). Only repeated n-grams matter (a unique one is neither a
-    duplicate nor a top n-gram), and an n-gram can repeat only if both of its (n-1)-grams do, so
-    level n looks only at positions ``i`` where the (n-1)-grams at ``i`` and ``i+1`` repeat: the
-    n-gram at ``i`` is the pair (group of the (n-1)-gram at i, id of word i+n-1), and sorting
-    those pairs (then positions) puts equal n-grams together, earliest first. The work per level
-    shrinks with the repetition left. Once no n-gram of some length repeats, no longer one can,
-    and the rest are 0. See the module docstring for the definitions (duplicates exclude first
-    occurrences, a character covered by several counted n-grams counts once; the top n-gram's
-    ties go to more characters, then the earliest).
+    ``ids``: the words as integers (equal words, equal ids); ``lengths``: their character counts.
+    Exact (no hashing). Only repeated n-grams count, and one can repeat only if both its
+    (n-1)-grams do, so level n looks only at positions whose (n-1)-grams at i and i+1 repeat:
+    the pair (group of the (n-1)-gram at i, id of word i+n-1) sorted with the position puts equal
+    n-grams together, earliest first. Once no n-gram of a length repeats, no longer one can.
+    Definitions (first occurrences excluded, overlaps counted once, ties): module docstring.
     """
     top_set, dup_set = set(top_ns), set(dup_ns)
     top: dict[int, int] = dict.fromkeys(top_set, 0)

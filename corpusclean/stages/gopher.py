@@ -25,6 +25,7 @@ from corpusclean.text import (
     count_ellipses,
     duplicate_stats,
     ngram_char_counts,
+    prepare,
 )
 
 #: The paper's stop words ("the, be, to, of, and, that, have, with").
@@ -85,6 +86,9 @@ class GopherQuality(FilterStage):
             if a is not None and b is not None and a > b:
                 raise ValueError(f"{lo} ({a}) is larger than {hi} ({b})")
         self._stop = frozenset(w.lower() for w in self.stop_words)
+
+    def setup(self) -> None:
+        prepare()
 
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
@@ -154,6 +158,9 @@ class GopherRepetition(FilterStage):
     max_dup_8gram_char_frac: float | None = param(0.12, "Highest fraction of word characters in duplicate 8-grams (Table A1: 0.12)")
     max_dup_9gram_char_frac: float | None = param(0.11, "Highest fraction of word characters in duplicate 9-grams (Table A1: 0.11)")
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
+
+    def setup(self) -> None:
+        prepare()
 
     @staticmethod
     def signals(view: DocView) -> dict[str, float]:
