@@ -95,13 +95,14 @@ def clusters(a: np.ndarray, b: np.ndarray, length_a: np.ndarray, length_b: np.nd
     and that earlier document survives. Memory: about 60 bytes per accepted edge (the arrays
     below; node indexes are int32 while there are fewer than 2**31 nodes).
     """
-    nodes = np.unique(np.concatenate([a, b]))
+    nodes, inverse = exchange.unique_inverse(np.concatenate([a, b]))
     if nodes.size == 0:
         empty = np.empty(0, np.int64)
         return empty, empty, empty
     small = np.int32 if nodes.size < 2**31 else np.int64
-    ia = np.searchsorted(nodes, a).astype(small)
-    ib = np.searchsorted(nodes, b).astype(small)
+    ia = inverse[:a.size].astype(small)
+    ib = inverse[a.size:].astype(small)
+    del inverse
     lengths = np.empty(nodes.size, np.int64)
     lengths[ia] = length_a
     lengths[ib] = length_b

@@ -35,8 +35,33 @@ import pyarrow.parquet as pq
 from corpusclean.dedup.minhash import U64, fmix64
 from corpusclean.io.files import atomic_output
 
-__all__ = ["file_groups", "hash_part", "write_keyed", "read_keyed", "write_requests", "route",
+__all__ = ["unique", "unique_inverse", "file_groups", "hash_part", "write_keyed", "read_keyed", "write_requests", "route",
            "read_partition"]
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a 1-d array, by sorting.
+
+    ``np.unique`` of numpy 2.4 hashes first: on 2 M random int64 values it took 11.4 s here
+    against 0.16 s for sort-and-compare, so every step of the middle step uses this instead.
+    """
+    s = np.sort(values, kind="stable")
+    if s.size < 2:
+        return s
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(sorted distinct values, index of each value among them)`` by one argsort (see :func:`unique`)."""
+    order = np.argsort(values, kind="stable")
+    s = values[order]
+    new = np.empty(s.size, bool)
+    if s.size:
+        new[0] = True
+        np.not_equal(s[1:], s[:-1], out=new[1:])
+    inverse = np.empty(s.size, np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return s[new], inverse
 
 
 def file_groups(offsets: np.ndarray, max_rows: int) -> list[tuple[int, int]]:
@@ -86,7 +111,7 @@ def read_keyed(paths: list[Path], p: int) -> np.ndarray:
 
 def write_requests(path: Path, rows: np.ndarray, parts: np.ndarray, n_parts: int) -> None:
     """Request global ``rows`` for partitions ``parts``: sorted unique ``row * n_parts + part``."""
-    _save(path, np.unique(rows.astype(np.int64) * n_parts + parts))
+    _save(path, unique(rows.astype(np.int64) * n_parts + parts))
 
 
 def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_files: list[Path],
@@ -104,7 +129,7 @@ def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_fi
         req = np.load(path, mmap_mode="r")
         a, b = np.searchsorted(req, [lo * n_parts, hi * n_parts])
         parts_l.append(np.array(req[a:b]))
-    codes = np.unique(np.concatenate(parts_l))
+    codes = unique(np.concatenate(parts_l))
     rows, parts = codes // n_parts, codes % n_parts
     pieces: list[pa.Table] = []
     for f in range(f_lo, f_hi):

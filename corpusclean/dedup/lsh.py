@@ -93,7 +93,7 @@ def bucket_edges(keys: np.ndarray, rows: np.ndarray, n_old: int, total: int) -> 
     starts = np.flatnonzero(new)
     first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
     member = ~new & (rows >= n_old)
-    return np.unique(first[member] * total + rows[member])
+    return exchange.unique(first[member] * total + rows[member])
 
 
 def band_rows(files: list[Path], offsets: np.ndarray, j: int, q: int = 0,

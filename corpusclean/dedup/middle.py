@@ -115,7 +115,7 @@ def minhash_middle(files: list[Path], n_old: int, settings: Settings, state_path
         del a, b, a_l, b_l, la_l, lb_l
         new = nodes >= n_old
         rows, size, surv = nodes[new], size[new], surv[new]
-        n_clusters = int(np.unique(surv).size)
+        n_clusters = int(exchange.unique(surv).size)
         # 5. the state, piece by piece
         removed_ids = _write_state(files, offsets, rows, surv, size, settings.num_perm, work, groups,
                                    state_path, pmap)

@@ -61,7 +61,7 @@ def accept(mode: Verify, threshold: float, sig: np.ndarray, ia: np.ndarray, ib: 
 
     def shingles_of(i: int) -> np.ndarray:
         if i not in distinct:
-            distinct[i] = np.unique(vals[offs[i]:offs[i + 1]])
+            distinct[i] = exchange.unique(vals[offs[i]:offs[i + 1]])
         return distinct[i]
 
     for e in range(ia.size):
@@ -86,7 +86,7 @@ def verify_partition(mode: Verify, threshold: float, num_perm: int, total: int, 
     ``a < b``), their endpoints' text lengths (int64), and the number of distinct candidate edges
     in the partition (a 0-d int64 array). Memory: the partition's edges and endpoint rows only.
     """
-    codes = np.unique(exchange.read_keyed(edge_files, p))
+    codes = exchange.unique(exchange.read_keyed(edge_files, p))
     t = max(total, 1)
     a, b = codes // t, codes % t
     rows = exchange.read_partition(route_files, p)
