@@ -109,7 +109,7 @@ def test_remote_inputs_expand_like_local_ones(tmp_path: Path) -> None:
     assert [p.split("://", 1)[1] for p, _ in expand_inputs([uri])] == [p for p, _ in expand_inputs([str(inputs)])]
     assert [f for f, _ in expand_inputs([f"{uri}/*.warc.gz"])] == [f"{uri}/a.warc.gz"]
     assert [f for f, _ in expand_inputs([f"{uri}/sub/c.warc.gz"])] == [f"{uri}/sub/c.warc.gz"]
-    from corpusclean.io.readers import InputError
+    from corpusclean.errors import InputError
 
     with pytest.raises(InputError, match="no such object"):
         expand_inputs([f"{uri}/missing.warc.gz"])
