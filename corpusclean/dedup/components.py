@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 
 from corpusclean.dedup import exchange
 
-__all__ = ["KeepRule", "connected_components", "survivors", "clusters", "state_piece", "empty_cluster_table"]
+__all__ = ["KeepRule", "connected_components", "survivors", "clusters", "state_piece", "empty_cluster_table",
+           "STATE_SCHEMA", "PIECE_SCHEMA"]
 
 KeepRule = Literal["first", "last", "longest", "shortest"]
 
@@ -77,11 +78,14 @@ def survivors(comp: np.ndarray, rank_key: np.ndarray | None, order_key: np.ndarr
 
 
 def empty_cluster_table() -> pa.Table:
-    """The state of a corpus without clusters."""
-    return pa.table({"id": pa.array([], pa.string()), "cluster_id": pa.array([], pa.string()),
-                     "cluster_size": pa.array([], pa.int64()),
-                     "duplicate_of": pa.array([], pa.string()),
-                     "similarity": pa.array([], pa.float64())})
+    """The state of a corpus without clusters (no ``row`` column: the state as written)."""
+    return STATE_SCHEMA.empty_table()
+
+
+#: ``minhash_dedup``'s state as written; :data:`PIECE_SCHEMA` adds each document's global row.
+STATE_SCHEMA = pa.schema({"id": pa.string(), "cluster_id": pa.string(), "cluster_size": pa.int64(),
+                          "duplicate_of": pa.string(), "similarity": pa.float64()})
+PIECE_SCHEMA = STATE_SCHEMA.append(pa.field("row", pa.int64()))
 
 
 def clusters(a: np.ndarray, b: np.ndarray, length_a: np.ndarray, length_b: np.ndarray, n_old: int,
@@ -117,7 +121,8 @@ def clusters(a: np.ndarray, b: np.ndarray, length_a: np.ndarray, length_b: np.nd
 def state_piece(num_perm: int, route_files: list[Path],
                 piece: tuple[int, np.ndarray, np.ndarray, np.ndarray]) -> pa.Table:
     """One piece of ``minhash_dedup``'s state: ``(piece number, rows, survivor rows, cluster sizes)``
-    in, the state rows of those documents out (in row order).
+    in, the state rows of those documents out (in row order), with their global ``row`` (int64)
+    so the caller can split the state by shard (:data:`PIECE_SCHEMA`).
 
     The ids and signatures of the rows and of their survivors come routed to this piece
     (:func:`corpusclean.dedup.exchange.read_partition`); ``similarity`` is the estimated Jaccard
@@ -138,4 +143,5 @@ def state_piece(num_perm: int, route_files: list[Path],
         "cluster_size": pa.array(size, pa.int64()),
         "duplicate_of": pc.if_else(pa.array(removed, pa.bool_()), surv_ids, pa.scalar(None, pa.string())),
         "similarity": pa.array(np.where(removed, sim, 0.0), pa.float64(), mask=~removed),
-    }, schema=empty_cluster_table().schema)
+        "row": pa.array(rows, pa.int64()),
+    }, schema=PIECE_SCHEMA)

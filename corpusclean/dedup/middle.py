@@ -33,7 +33,8 @@ from __future__ import annotations
 import functools
 import math
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,12 +45,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusclean.dedup import exchange, lsh, verify
-from corpusclean.dedup.components import clusters, empty_cluster_table, state_piece
+from corpusclean.dedup.components import PIECE_SCHEMA, STATE_SCHEMA, clusters, state_piece
 from corpusclean.dedup.scan_files import row_offsets
 from corpusclean.io.files import atomic_output
 
 __all__ = ["EDGE_PARTITION_ROWS", "BAND_PARTITION_ROWS", "ROUTE_ROWS", "STATE_PIECE_ROWS", "Settings",
-           "minhash_middle"]
+           "minhash_middle", "single_file_writer"]
 
 #: Documents per verification partition (edge partitions = ceil(documents / this)).
 EDGE_PARTITION_ROWS = 2_000_000
@@ -74,12 +75,15 @@ class Settings:
     keep: str
 
 
-def minhash_middle(files: list[Path], n_old: int, settings: Settings, state_path: Path, work: Path,
-                   pmap: PMap = map) -> tuple[dict[str, int], pa.Array]:
+def minhash_middle(files: list[Path], n_old: int, settings: Settings, write: Callable[[pa.Table], None],
+                   work: Path, pmap: PMap = map) -> tuple[dict[str, int], pa.Array]:
     """Run the middle step over ``files`` (earlier indexes' files first: their ``n_old`` rows).
 
-    Writes the state table to ``state_path``; returns the counts for the run summary and the ids
-    of the removed documents (for the signature index).
+    ``work`` is a folder every task can read (on a filesystem every node sees). ``write`` is
+    called with each piece of the state in global row order (:data:`~corpusclean.dedup.components.PIECE_SCHEMA`:
+    the state columns plus ``row``, the document's global row) — at least once, with an empty
+    piece when nothing is clustered. Returns the counts for the run summary and the ids of the
+    removed documents (for the signature index).
     """
     shutil.rmtree(work, ignore_errors=True)  # a killed earlier attempt: start afresh
     offsets = row_offsets(files)
@@ -117,8 +121,7 @@ def minhash_middle(files: list[Path], n_old: int, settings: Settings, state_path
         rows, size, surv = nodes[new], size[new], surv[new]
         n_clusters = int(exchange.unique(surv).size)
         # 5. the state, piece by piece
-        removed_ids = _write_state(files, offsets, rows, surv, size, settings.num_perm, work, groups,
-                                   state_path, pmap)
+        removed_ids = _state(files, offsets, rows, surv, size, settings.num_perm, work, groups, write, pmap)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ({"candidate_pairs": cand, "band_collisions": int(collisions), "accepted_pairs": accepted,
@@ -132,17 +135,15 @@ def _route(files: list[Path], offsets: np.ndarray, columns: list[str], requests:
         pass
 
 
-def _write_state(files: list[Path], offsets: np.ndarray, rows: np.ndarray, surv: np.ndarray, size: np.ndarray,
-                 num_perm: int, work: Path, groups: list[tuple[int, int]], state_path: Path,
-                 pmap: PMap) -> pa.Array:
-    """Route ids and signatures to contiguous pieces of ``rows`` and stream the pieces to the state."""
-    schema = empty_cluster_table().schema
+def _state(files: list[Path], offsets: np.ndarray, rows: np.ndarray, surv: np.ndarray, size: np.ndarray,
+           num_perm: int, work: Path, groups: list[tuple[int, int]], write: Callable[[pa.Table], None],
+           pmap: PMap) -> pa.Array:
+    """Route ids and signatures to contiguous pieces of ``rows``; hand each piece to ``write``."""
     if rows.size == 0:
-        with atomic_output(state_path) as sink:
-            pq.write_table(empty_cluster_table(), sink)
+        write(PIECE_SCHEMA.empty_table())
         return pa.array([], pa.string())
     n_pieces = max(1, math.ceil(rows.size / STATE_PIECE_ROWS))
-    piece_of = np.arange(rows.size, dtype=np.int64) * n_pieces // max(rows.size, 1)
+    piece_of = np.arange(rows.size, dtype=np.int64) * n_pieces // rows.size
     exchange.write_requests(work / "requests2" / "state.npy", np.concatenate([rows, surv]),
                             np.concatenate([piece_of, piece_of]), n_pieces)
     routed = work / "routed2"
@@ -152,8 +153,15 @@ def _write_state(files: list[Path], offsets: np.ndarray, rows: np.ndarray, surv:
               for p in range(n_pieces)]
     task = functools.partial(state_piece, num_perm, sorted(routed.glob("route-*.arrow")))
     removed: list[pa.Array] = [pa.array([], pa.string())]
-    with atomic_output(state_path) as sink, pq.ParquetWriter(sink, schema) as writer:
-        for piece in pmap(task, pieces):
-            writer.write_table(piece)
-            removed.append(piece.filter(pc.is_valid(piece.column("duplicate_of"))).column("id").combine_chunks())
+    for piece in pmap(task, pieces):
+        write(piece)
+        removed.append(piece.filter(pc.is_valid(piece.column("duplicate_of"))).column("id").combine_chunks())
     return pa.concat_arrays(removed)
+
+
+@contextmanager
+def single_file_writer(path: Path) -> Iterator[Callable[[pa.Table], None]]:
+    """A ``write`` for :func:`minhash_middle`: the state pieces streamed into one Parquet file at
+    ``path`` (``row`` dropped), which appears only if the block succeeds. Memory: one piece."""
+    with atomic_output(path) as sink, pq.ParquetWriter(sink, STATE_SCHEMA) as writer:
+        yield lambda piece: writer.write_table(piece.drop_columns(["row"]))

@@ -272,8 +272,8 @@ class MinHashDedup(GlobalStage):
         n_old = int(counts_old.sum())
         total = n_old + int(row_counts(scan_files).sum())
         settings = middle.Settings(self._bands, self.num_perm, self.verify, self.threshold, self.keep)
-        counts, removed = middle.minhash_middle(files, n_old, settings, state_dir / "minhash_dedup.parquet",
-                                                state_dir / "_work", pmap)
+        with middle.single_file_writer(state_dir / "minhash_dedup.parquet") as write:
+            counts, removed = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
         if self.write_index:
             write_index(scan_files, removed, state_dir / "index",
                         dict(self._index_meta(), has_shingles=self.verify == "exact"))

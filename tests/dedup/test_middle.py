@@ -176,3 +176,21 @@ def test_a_driver_killed_inside_the_middle_step_restarts_to_the_same_state(
     assert not (killed / "_work").exists()
     assert (summary, pq.read_table(killed / "minhash_dedup.parquet").to_pylist()) == reference
     assert json.dumps(summary, sort_keys=True) == json.dumps(reference[0], sort_keys=True)
+
+
+def test_state_pieces_carry_each_documents_global_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a per-shard writer needs: every piece row's ``row`` is its document's corpus position."""
+    stage = MinHash()
+    stage.setup()
+    docs = planted_corpus()
+    files = scan_files(stage, docs, tmp_path / "scan")
+    many_partitions(monkeypatch)
+    pieces: list[Any] = []
+    settings = middle.Settings(stage._bands, stage.num_perm, stage.verify, stage.threshold, stage.keep)
+    counts, removed = middle.minhash_middle(files, 0, settings, pieces.append, tmp_path / "work", map)
+    assert len(pieces) >= 4 and not (tmp_path / "work").exists()
+    rows = [r for p in pieces for r in p.to_pylist()]
+    assert rows and all(docs[r["row"]]["id"] == r["id"] for r in rows)
+    assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)
+    assert sorted(removed.to_pylist()) == sorted(r["id"] for r in rows if r["duplicate_of"])
+    assert counts["near_duplicates"] == len(removed)
