@@ -22,9 +22,9 @@ from tqdm import tqdm
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
-from corpusclean.io.readers import expand_inputs
 from corpusclean.io.storage import getsize
 from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.readers import expand_inputs
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.version import __version__
