@@ -190,6 +190,7 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
                 agg["shards"] += 1
                 for k in ("in", "kept", "bytes_in", "bytes_kept", "seconds"):
                     agg[k] += s[k]
+                _merge_byte_units(agg, s)
                 agg["rejected"].update(s["rejected"])
                 for reason, det in s.get("details", {}).items():
                     agg["details"].setdefault(reason, Counter()).update(det)
@@ -206,6 +207,7 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
             "rejected": sum(s["rejected"].values()),
             "rejected_by_reason": dict(s["rejected"].most_common()),
             "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "seconds": round(s["seconds"], 3),
+            **{k: s[k] for k in ("bytes_rejected", "bytes_in_of", "bytes_kept_of") if k in s},
             "shards": s["shards"],
             "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
             "counters": {n: dict(sorted(c.items())) for n, c in s["counters"].items()},
@@ -221,6 +223,16 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
         "errors": sorted(read["errors"], key=lambda e: (e["file"], e["offset"])), "bytes": read["bytes"],
     }
     return {"read": read_out, "stages": stages, "fingerprint": config.fingerprint()}
+
+
+def _merge_byte_units(agg: dict[str, Any], shard: dict[str, Any]) -> None:
+    """Carry which column the byte counts measured (``html``/``text``; one name, or "mixed")."""
+    if "bytes_rejected" in shard:
+        agg["bytes_rejected"] = agg.get("bytes_rejected", 0) + shard["bytes_rejected"]
+    for k in ("bytes_in_of", "bytes_kept_of"):
+        unit = shard.get(k)
+        if unit is not None:
+            agg[k] = unit if agg.get(k) in (None, unit) else "mixed"
 
 
 def funnel_table(stats: dict[str, Any]) -> str:

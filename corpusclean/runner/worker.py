@@ -39,14 +39,22 @@ from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 TOP_DETAILS = 30
 
 
-def doc_bytes(table: pa.Table) -> int:
-    """UTF-8 bytes of the documents' text (or HTML before extraction)."""
+def bytes_column(table: pa.Table) -> str | None:
+    """The column whose bytes measure the documents: ``text`` if any row has text, else ``html``
+    (before extraction), else None."""
     for col in ("text", "html"):
         if col in table.column_names and table.num_rows:
-            arr = table.column(col)
-            if arr.null_count < len(arr):
-                return int(pc.sum(pc.binary_length(arr)).as_py() or 0)
-    return 0
+            if table.column(col).null_count < table.num_rows:
+                return col
+    return None
+
+
+def doc_bytes(table: pa.Table, column: str | None = None) -> int:
+    """UTF-8 bytes of ``column`` (default :func:`bytes_column`: the text, or HTML before extraction)."""
+    column = column or bytes_column(table)
+    if column is None or column not in table.column_names or not table.num_rows:
+        return 0
+    return int(pc.sum(pc.binary_length(table.column(column))).as_py() or 0)
 
 
 class ShardRunner:
@@ -156,6 +164,7 @@ class ShardRunner:
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                **_byte_units(table, out),
                 "details": _top_details(out.rejected), "counters": out.counters,
             }
             table = out.kept
@@ -166,6 +175,16 @@ class ShardRunner:
             write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
+
+
+def _byte_units(table: pa.Table, out: Any) -> dict[str, Any]:
+    """Which column ``bytes_in``/``bytes_kept`` measured (``html`` before extraction, ``text``
+    after), and ``bytes_rejected``: the rejected documents' bytes in the kept column's unit, so a
+    stage that turns HTML into text (extract) reports text removed, not markup."""
+    unit_in = bytes_column(table)
+    unit_kept = bytes_column(out.kept) or bytes_column(out.rejected) or unit_in
+    return {"bytes_in_of": unit_in, "bytes_kept_of": unit_kept,
+            "bytes_rejected": doc_bytes(out.rejected, unit_kept) if unit_kept else 0}
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:
@@ -186,4 +205,4 @@ def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
     return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
 
 
-__all__ = ["ShardRunner", "doc_bytes"]
+__all__ = ["ShardRunner", "bytes_column", "doc_bytes"]
