@@ -34,6 +34,7 @@ import pyarrow as pa
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
 from corpusclean.errors import ConfigError
 from corpusclean.extras import Package
+from corpusclean.typecheck import check_params
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
@@ -403,25 +404,6 @@ class GlobalStage(Stage):
 
     def load_state(self, state_dir: Path) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def check_params(stage: Stage) -> None:
-    """Type-check a stage's parameter values against their annotations, as YAML values are.
-
-    Runs when a stage is built, from Python as from a config (``Stage.__post_init__``, and before
-    a registered stage's own ``__post_init__``). Raises :class:`ConfigError` naming the parameter
-    (``gopher_quality.min_doc_words: expected an integer, got 'fifty'``). An int given for a float
-    parameter becomes a float.
-    """
-    from corpusclean.config import coerce
-
-    hints = type(stage).param_types()
-    label = type(stage).name or type(stage).__name__
-    for f in type(stage).params():
-        value = getattr(stage, f.name)
-        checked = coerce(value, hints[f.name], f"{label}.{f.name}")
-        if isinstance(checked, float) and type(value) is int:
-            object.__setattr__(stage, f.name, checked)
 
 
 # --------------------------------------------------------------------------------- registry
