@@ -2,14 +2,31 @@
 
 Public API::
 
-    from corpusclean import Pipeline, load_config, run, get_stage_class
+    from corpusclean import Pipeline, get_stage_class, load_config, run
+
+    # stages in memory, on a list of dicts
     stage = get_stage_class("gopher_quality")(min_doc_words=50)
     result = Pipeline([stage]).apply([{"text": "..."}])
+    result.kept_docs, result.rejected_docs
+
+    # the same stages over files, through the runner (resumable; executor "local" or "ray")
+    stats = Pipeline([stage]).run(input="crawl/*.warc.gz", output="out/", workers=4)
+
+    # a YAML config, as ``corpusclean run`` does it
+    stats = run(load_config("configs/gopher.yaml"))
+
+Layout (input → stages → output): :mod:`corpusclean.io` reads, :mod:`corpusclean.stages` holds
+the registered stages, :mod:`corpusclean.output` owns the output folder, :mod:`corpusclean.runner`
+plans and drives a run, :mod:`corpusclean.executors` decides where tasks run; see
+``docs/architecture.md``.
 """
 
-from corpusclean.config import ConfigError, PipelineConfig, load_config, parse_config
+from corpusclean.config import PipelineConfig, load_config, parse_config
 from corpusclean.document import from_dicts
+from corpusclean.errors import ConfigError, CorpusCleanError, InputError, RunError, StageInputError
+from corpusclean.output.run_folder import RunFolder
 from corpusclean.pipeline import Pipeline, Result, apply
+from corpusclean.runner.driver import run
 from corpusclean.stages.base import (
     STAGES,
     FilterStage,
@@ -21,11 +38,11 @@ from corpusclean.stages.base import (
     param,
     register,
 )
-
-__version__ = "0.1.0"
+from corpusclean.version import __version__
 
 __all__ = [
-    "STAGES", "ConfigError", "FilterStage", "GlobalStage", "Pipeline", "PipelineConfig", "Result", "Stage",
-    "StageOutput", "apply", "from_dicts", "get_stage_class", "load_config", "load_stages", "param",
-    "parse_config", "register",
+    "STAGES", "ConfigError", "CorpusCleanError", "FilterStage", "GlobalStage", "InputError", "Pipeline",
+    "PipelineConfig", "Result", "RunError", "RunFolder", "Stage", "StageInputError", "StageOutput",
+    "__version__", "apply", "from_dicts", "get_stage_class", "load_config", "load_stages", "param",
+    "parse_config", "register", "run",
 ]

@@ -4,8 +4,9 @@ A config file looks like::
 
     input: crawl/*.warc.gz          # or a list, or {paths: [...], format: warc, text_field: body}
     output: out/
-    workers: 4
+    executor: {kind: local, workers: 4}   # or {kind: ray, address: auto}
     shard_size: 10000
+    modules: [my_pkg.my_stages]     # optional: your own stage modules, imported before `stages:`
     stages:
       - extract: {}
       - gopher_quality: {min_doc_words: 50}
@@ -15,6 +16,9 @@ YAML is read by :func:`corpusclean.yaml_strict.load_yaml` (the safe constructor;
 an alias bomb or absurd nesting is refused). Every error names the key path, what was expected and what was
 found (``stages[2].gopher_quality.min_doc_words: expected an integer, got 'fifty'``) and is
 raised as :class:`ConfigError`, which the CLI prints as one line with exit code 2.
+
+The top-level ``workers: N`` of earlier versions is a deprecated alias of ``executor.workers``
+(accepted with a ``FutureWarning``).
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ import json
 import os
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import xxhash
 
-from corpusclean.stages.base import Stage, load_stages
+from corpusclean.executors import executor_names
+from corpusclean.stages.base import Stage, import_stage_modules, load_stages
 from corpusclean.yaml_strict import load_yaml
 
 SAMPLE_INPUT = "@sample"
@@ -57,7 +63,12 @@ class InputConfig:
 
 @dataclass
 class ExecutorConfig:
-    kind: Literal["local", "ray"] = "local"
+    """Where tasks run: ``kind`` names a registered executor (:mod:`corpusclean.executors`)."""
+
+    kind: str = "local"
+    #: Worker processes of the local executor (default: the cores this process may use).
+    workers: int | None = None
+    #: Ray cluster address (``auto``, ``ray://host:10001``); None starts a local Ray instance.
     address: str | None = None
 
 
@@ -129,12 +140,23 @@ def _strings(value: Any) -> list[str]:
 class PipelineConfig:
     input: InputConfig = field(default_factory=InputConfig)
     output: str | None = None
-    workers: int | None = None
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     shard_size: int = 10_000
     strict: bool = False
     report: bool = False
+    #: The user's stage modules (dotted names), imported before stage names are resolved and in
+    #: every worker process.
+    modules: list[str] = field(default_factory=list)
     stages: list[StageSpec] = field(default_factory=list)
+
+    @property
+    def workers(self) -> int | None:
+        """Deprecated alias of ``executor.workers``."""
+        return self.executor.workers
+
+    @workers.setter
+    def workers(self, value: int | None) -> None:
+        self.executor.workers = value
 
     def fingerprint_data(self) -> dict[str, Any]:
         """What determines the output (not where it goes or how many workers compute it)."""
@@ -154,8 +176,8 @@ class PipelineConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = self.fingerprint_data()
-        data.update(output=self.output, workers=self.workers,
-                    executor=dataclasses.asdict(self.executor), strict=self.strict, report=self.report)
+        data.update(output=self.output, executor=dataclasses.asdict(self.executor), strict=self.strict,
+                    report=self.report, modules=list(self.modules))
         return data
 
 
@@ -279,6 +301,17 @@ def parse_stage(entry: Any, position: int) -> StageSpec:
     return spec
 
 
+def parse_input(raw: Any, where: str = "input") -> InputConfig:
+    """``input:`` — a path/URI/glob, a list of them, or a mapping of :class:`InputConfig` keys."""
+    if isinstance(raw, InputConfig):
+        return raw
+    if isinstance(raw, (str, os.PathLike)):
+        raw = [raw]
+    if isinstance(raw, (list, tuple)):
+        raw = {"paths": [os.fspath(p) if isinstance(p, os.PathLike) else p for p in raw]}
+    return coerce(raw, InputConfig, where)
+
+
 def parse_config(data: Any) -> PipelineConfig:
     """Validate a loaded YAML document into a :class:`PipelineConfig`."""
     if data is None:
@@ -286,30 +319,43 @@ def parse_config(data: Any) -> PipelineConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"config: expected a mapping at the top level, got {type(data).__name__}")
     data = dict(data)
-    top = {f.name for f in dataclasses.fields(PipelineConfig)}
+    top = {f.name for f in dataclasses.fields(PipelineConfig)} | {"workers"}
     for key in data:
         if key not in top:
-            raise ConfigError(f"{key}: unknown key; valid keys: {', '.join(sorted(top))}")
+            raise ConfigError(f"{key}: unknown key; valid keys: {', '.join(sorted(top - {'workers'}))}")
     raw_input = data.pop("input", None)
     raw_stages = data.pop("stages", None)
     raw_executor = data.pop("executor", None)
+    raw_workers = data.pop("workers", None)
     cfg = build_dataclass(PipelineConfig, data, "")
     if raw_input is not None:
-        if isinstance(raw_input, (str, list)):
-            raw_input = {"paths": raw_input if isinstance(raw_input, list) else [raw_input]}
-        cfg.input = coerce(raw_input, InputConfig, "input")
+        cfg.input = parse_input(raw_input)
     if raw_executor is not None:
         if isinstance(raw_executor, str):
             raw_executor = {"kind": raw_executor}
         cfg.executor = coerce(raw_executor, ExecutorConfig, "executor")
+    names = executor_names()
+    if cfg.executor.kind not in names:
+        raise ConfigError(f"executor.kind: expected one of {', '.join(map(repr, names))}, got {cfg.executor.kind!r}")
+    if cfg.executor.workers is not None and cfg.executor.workers < 1:
+        raise ConfigError(f"executor.workers: expected a positive integer, got {cfg.executor.workers}")
+    if raw_workers is not None:
+        workers = coerce(raw_workers, int, "workers")
+        if workers < 1:
+            raise ConfigError(f"workers: expected a positive integer, got {workers}")
+        if cfg.executor.workers is not None and cfg.executor.workers != workers:
+            raise ConfigError(f"workers: {workers} contradicts executor.workers: {cfg.executor.workers} "
+                              "(keep only executor.workers)")
+        warnings.warn("config key 'workers' is deprecated; write 'executor: {kind: local, workers: N}'",
+                      FutureWarning, stacklevel=2)
+        cfg.executor.workers = workers
+    import_stage_modules(cfg.modules)
     if raw_stages is not None:
         if not isinstance(raw_stages, list):
             raise ConfigError(f"stages: expected a list of '- <stage>: {{params}}' entries, got {raw_stages!r}")
         cfg.stages = [parse_stage(e, i) for i, e in enumerate(raw_stages)]
     if cfg.shard_size < 1:
         raise ConfigError(f"shard_size: expected a positive integer, got {cfg.shard_size}")
-    if cfg.workers is not None and cfg.workers < 1:
-        raise ConfigError(f"workers: expected a positive integer, got {cfg.workers}")
     return cfg
 
 

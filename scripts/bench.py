@@ -22,13 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benches  # noqa: E402
 
+from corpusclean.executors import executor_names  # noqa: E402
+
 
 def main() -> None:
     names = sorted(m.name for m in pkgutil.iter_modules(benches.__path__) if not m.name.startswith("_"))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", help=f"comma-separated sections among: {', '.join(names)}")
     ap.add_argument("--quick", action="store_true", help="smaller inputs")
-    ap.add_argument("--executor", default="local", choices=["local", "ray"])
+    ap.add_argument("--executor", default="local", choices=executor_names())
     args = ap.parse_args()
     chosen = names if not args.only else [n.strip() for n in args.only.split(",")]
     for name in chosen:

@@ -63,8 +63,8 @@ def test_yaml_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_fingerprint_ignores_workers_and_output_but_not_params() -> None:
-    a = parse_config({"stages": ["passthrough"], "workers": 1, "output": "a"})
-    b = parse_config({"stages": ["passthrough"], "workers": 4, "output": "b"})
+    a = parse_config({"stages": ["passthrough"], "executor": {"workers": 1}, "output": "a"})
+    b = parse_config({"stages": ["passthrough"], "executor": {"workers": 4}, "output": "b"})
     c = parse_config({"stages": ["passthrough"], "shard_size": 5})
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
     assert diff_configs(a.fingerprint_data(), c.fingerprint_data()) == ["shard_size (10000 -> 5)"]
@@ -74,3 +74,35 @@ def test_shipped_configs_validate() -> None:
     root = Path(__file__).resolve().parent.parent / "configs"
     for path in sorted(root.glob("*.yaml")):
         assert load_config(path).stages, path
+
+
+def test_workers_live_under_executor_and_the_old_key_is_a_deprecated_alias() -> None:
+    cfg = parse_config({"executor": {"kind": "local", "workers": 3}, "stages": ["passthrough"]})
+    assert cfg.executor.workers == 3 and cfg.workers == 3
+    with pytest.warns(FutureWarning, match="'workers' is deprecated"):
+        old = parse_config({"workers": 2, "stages": ["passthrough"]})
+    assert old.executor.workers == 2 and "workers" not in old.to_dict()
+    assert err({"executor": {"workers": 0}}) == "executor.workers: expected a positive integer, got 0"
+    assert err({"workers": "two"}) == "workers: expected an integer, got 'two'"
+    assert err({"workers": 2, "executor": {"workers": 3}}) == (
+        "workers: 2 contradicts executor.workers: 3 (keep only executor.workers)")
+    assert err({"executor": {"kind": "local", "threads": 2}}).startswith("executor.threads: unknown key")
+
+
+def test_executor_kinds_come_from_the_registry() -> None:
+    from corpusclean.executors import EXECUTORS, executor_names, register_executor
+
+    register_executor("inline_test", "corpusclean.executors.local:LocalExecutor")
+    try:
+        assert "inline_test" in executor_names()
+        assert parse_config({"executor": "inline_test", "stages": ["passthrough"]}).executor.kind == "inline_test"
+    finally:
+        del EXECUTORS["inline_test"]
+    assert err({"executor": "inline_test"}) == "executor.kind: expected one of 'local', 'ray', got 'inline_test'"
+
+
+def test_modules_that_cannot_be_imported_name_the_key() -> None:
+    assert err({"modules": ["no_such_module_xyz"], "stages": ["passthrough"]}) == (
+        "modules[0]: cannot import 'no_such_module_xyz': ModuleNotFoundError: No module named "
+        "'no_such_module_xyz' (is its folder on PYTHONPATH?)")
+    assert err({"modules": "json"}) == "modules: expected a list of strings, got 'json'"

@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from corpusclean.errors import RunError
 from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, rmtree
 from corpusclean.output.writer import parquet_file, read_json, read_parquet, write_json, write_parquet
+from corpusclean.stages.base import import_stage_modules, load_stages
 
 #: The reader's folder (only ``rejected/``: what it kept is the first stage's input, not stored).
 READ_FOLDER = "00_read"
@@ -253,6 +254,17 @@ class RunFolder:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(manifest, self.manifest_path)
+
+    def stage_registry(self) -> dict[str, type[Any]]:
+        """The stage registry with this run's user modules imported (the manifest's
+        ``config.modules``), so post-run commands know a user's stages as the run did.
+
+        Raises :class:`RunError` (no manifest) or :class:`~corpusclean.errors.ConfigError`
+        (``modules[i]: cannot import …``: the module is not importable in this process).
+        """
+        modules = (self.read_manifest().get("config") or {}).get("modules") or []
+        import_stage_modules(modules, where="manifest config.modules")
+        return load_stages()
 
     def read_stats(self) -> dict[str, Any]:
         """The statistics; :class:`RunError` if absent ("not a finished corpusclean output folder")."""

@@ -1,47 +1,36 @@
 """The driver: output folder, manifest, resume, passes, statistics — the same for every executor.
 
-An executor only has to run :class:`~corpusclean.runner.plan.Task` objects with
-:meth:`Worker.run_task` somewhere and report each finished task; everything else (which shards
-remain, the global middle steps, the manifest and the statistics) happens here. An executor may
-also offer ``pmap(fn, items, local_only=False)``, a parallel map handed to global stages' middle
-step (the local executor's process pool, Ray tasks); without it the builtin ``map`` is used.
+An executor (:class:`~corpusclean.executors.base.Executor`) only runs
+:class:`~corpusclean.runner.plan.Task` objects somewhere and reports each finished task;
+everything else (which shards remain, the global middle steps, the manifest and the statistics)
+happens here. The executor's ``pmap`` is handed to global stages' middle step
+(:func:`~corpusclean.runner.global_step.reduce_global`).
 
-The output folder is a local path or an object-store URI (:mod:`corpusclean.io.storage`).
+The output folder is a local path or an object-store URI, read and written through
+:class:`~corpusclean.output.run_folder.RunFolder`.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from corpusclean import __version__
 from corpusclean.config import ConfigError, PipelineConfig, diff_configs
 from corpusclean.errors import RunError  # noqa: E402,F401  (re-exported)
+from corpusclean.executors import make_executor
 from corpusclean.io.readers import expand_inputs
 from corpusclean.io.storage import getsize
-from corpusclean.output.run_folder import MANIFEST, READ_FOLDER, STATE_DIR, RunFolder
-from corpusclean.runner.plan import (
-    PMap,
-    Segment,
-    Task,
-    cpu_count,
-    plan_segments,
-    reduce_global,
-    stage_kinds,
-)
+from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.runner.global_step import reduce_global
+from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.version import __version__
 
-
-class Executor(Protocol):
-    def run(self, config: PipelineConfig, tasks: list[Task], on_done: Callable[[Task, list[str]], None],
-            on_docs: Callable[[int], None]) -> None: ...
-
-    def close(self) -> None: ...
+if TYPE_CHECKING:
+    from corpusclean.executors.base import Executor
 
 
 # ------------------------------------------------------------------------------ output folder
@@ -109,7 +98,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     inputs = _inputs_listing(files)
     manifest = prepare_output(config, inputs, overwrite)
     out = RunFolder(config.output)
-    segments = plan_segments(config.stages, stage_kinds(config.stages))
+    segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)
     try:
@@ -131,24 +120,6 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     return stats
 
 
-def make_executor(config: PipelineConfig) -> Executor:
-    if config.executor.kind == "ray":
-        from corpusclean.runner.ray import RayExecutor
-
-        return RayExecutor(config)
-    from corpusclean.runner.local import LocalExecutor
-
-    return LocalExecutor(config.workers or cpu_count(), config)
-
-
-def executor_pmaps(executor: Executor) -> tuple[PMap, PMap]:
-    """The executor's parallel map for global stages: anywhere, and kept on this machine."""
-    pmap = getattr(executor, "pmap", None)
-    if pmap is None:
-        return map, map
-    return pmap, functools.partial(pmap, local_only=True)
-
-
 def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments: list[Segment],
                  files: list[tuple[str, str]], manifest: dict[str, Any], executor: Executor,
                  progress: bool) -> None:
@@ -157,8 +128,8 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
         head = seg.stages[0]
         name = config.stages[head].folder
         with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
-            pmap, pmap_local = executor_pmaps(executor)
-            reduce_global(config, out, head, sorted(out.completed(seg.index - 1)), pmap, pmap_local)
+            reduce_global(config, out, head, sorted(out.completed(seg.index - 1)),
+                          pmap=executor.pmap, pmap_local=executor.pmap_local)
     done = out.completed(seg.index)
     tasks: list[Task] = []
     total = None
@@ -195,7 +166,7 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
 
     try:
         if tasks:
-            executor.run(config, tasks, on_done, bar.update)
+            executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
     seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}
@@ -291,4 +262,4 @@ def load_stats(output: str | Path) -> dict[str, Any]:
     return RunFolder(output).read_stats()
 
 
-__all__ = ["READ_FOLDER", "STATE_DIR", "RunError", "collect_stats", "funnel_table", "load_stats", "run"]
+__all__ = ["RunError", "collect_stats", "funnel_table", "load_stats", "run"]

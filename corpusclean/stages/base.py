@@ -23,7 +23,7 @@ import importlib
 import pkgutil
 import time
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -31,9 +31,12 @@ from typing import Any, ClassVar, TypeVar
 import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
+from corpusclean.errors import ConfigError
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
+#: ``pmap(fn, items)``: results of ``fn`` on every item, in item order (builtin ``map`` semantics).
+PMap = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
 def param(default: Any, doc: str) -> Any:
@@ -279,7 +282,8 @@ class GlobalStage(Stage):
     ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
     small items, and gets small results back (edges, not documents). ``scan_files`` and
     ``state_dir`` are always local paths (the runner stages them when the output is on an object
-    store). The parameter is optional: a ``reduce(scan_files, state_dir)`` without it still works.
+    store). The runner (and :meth:`Pipeline.apply <corpusclean.pipeline.Pipeline.apply>`) always
+    passes ``pmap`` by keyword; a stage that has no use for it still accepts it.
     """
 
     kind: ClassVar[str] = "global"
@@ -287,8 +291,7 @@ class GlobalStage(Stage):
     def scan(self, table: pa.Table) -> pa.Table:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def reduce(self, scan_files: list[Path], state_dir: Path,
-               pmap: Callable[..., Any] = map) -> dict[str, Any]:  # pragma: no cover
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: PMap) -> dict[str, Any]:  # pragma: no cover
         """Build the global state from every shard's scan; return a few summary numbers for stats."""
         raise NotImplementedError
 
@@ -317,19 +320,50 @@ def register(name: str) -> Callable[[S], S]:
 
 
 _loaded = False
+#: Entry-point group of installed packages' stage modules (``name = "my_pkg.stages"``).
+ENTRY_POINT_GROUP = "corpusclean.stages"
 
 
 def load_stages() -> dict[str, type[Stage]]:
-    """Import every module in ``corpusclean.stages`` (each registers its stages); return the registry."""
+    """The registry, after importing every module in ``corpusclean.stages`` and every module an
+    installed package declares in the ``corpusclean.stages`` entry-point group (once per process).
+
+    A broken plugin raises :class:`ConfigError` naming the entry point.
+    """
     global _loaded
     if not _loaded:
+        _loaded = True
         import corpusclean.stages as pkg
 
         for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
             if not mod.name.startswith("_"):
                 importlib.import_module(f"corpusclean.stages.{mod.name}")
-        _loaded = True
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                ep.load()
+            except Exception as e:
+                raise ConfigError(f"entry point {ENTRY_POINT_GROUP}:{ep.name} = {ep.value}: cannot import "
+                                  f"({type(e).__name__}: {e})") from None
     return STAGES
+
+
+def import_stage_modules(modules: Sequence[str], where: str = "modules") -> None:
+    """Import the user's stage modules (the config's ``modules:``) so their ``@register`` runs.
+
+    Names are dotted module names importable from ``sys.path`` (e.g. ``my_pkg.my_stages``;
+    a folder can be added with ``PYTHONPATH``). Importing twice is a no-op. A module that
+    cannot be imported raises :class:`ConfigError` naming ``where[i]`` and the cause.
+    """
+    load_stages()
+    for i, name in enumerate(modules):
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            missing = isinstance(e, ModuleNotFoundError) and name.startswith(str(e.name))
+            hint = " (is its folder on PYTHONPATH?)" if missing else ""
+            raise ConfigError(f"{where}[{i}]: cannot import {name!r}: {type(e).__name__}: {e}{hint}") from None
 
 
 def get_stage_class(name: str) -> type[Stage]:

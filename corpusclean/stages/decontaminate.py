@@ -240,7 +240,7 @@ class Decontaminate(GlobalStage):
             hashes.extend(sorted({hit.h for hit in dh.hits}))
         return pa.table({"ngram": pa.array(hashes, pa.uint64())})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         """Count documents per n-gram; write the n-grams found in more than max_doc_frequency docs."""
         arrays = [pq.read_table(p, columns=["ngram"]).column("ngram").to_numpy() for p in scan_files]
         allh = np.concatenate(arrays).astype(np.uint64) if arrays else np.empty(0, np.uint64)

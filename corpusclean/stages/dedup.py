@@ -89,7 +89,7 @@ class ExactDedup(GlobalStage):
             "length": pa.array([len(t or "") for t in texts], pa.int64()),
         })
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         counts = row_counts(scan_files)
         offsets = np.concatenate(([0], np.cumsum(counts)))
         total = int(offsets[-1])

@@ -72,7 +72,7 @@ class DomainCap(GlobalStage):
         hosts = [self.key_of(u) for u in table.column("url").to_pylist()]
         return pa.table({"id": table.column("id"), "host": pa.array(hosts, pa.string())})
 
-    def reduce(self, scan_files: list[Path], state_dir: Path) -> dict[str, Any]:
+    def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         seen: dict[str, int] = {}
         over: list[str] = []
         over_host: list[str] = []

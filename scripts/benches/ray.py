@@ -14,8 +14,8 @@ from pathlib import Path
 
 from benches._common import print_table, timed
 from corpusclean.config import parse_config
+from corpusclean.executors.base import cpu_count
 from corpusclean.runner import run as run_pipeline
-from corpusclean.runner.plan import cpu_count
 from corpusclean.testing import synth
 
 STAGES = [{"gopher_quality": {}}, {"gopher_repetition": {}}, {"exact_dedup": {}}, {"domain_cap": {"max_per_domain": 500}}]
@@ -51,8 +51,8 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
         def once(kind: str) -> float:
             out = tmp / kind
             shutil.rmtree(out, ignore_errors=True)
-            cfg = parse_config({"input": str(data), "output": str(out), "shard_size": 1000, "workers": cores,
-                                "executor": {"kind": kind}, "stages": STAGES})
+            cfg = parse_config({"input": str(data), "output": str(out), "shard_size": 1000,
+                                "executor": {"kind": kind, "workers": cores}, "stages": STAGES})
             seconds, _ = timed(lambda: run_pipeline(cfg, progress=False))
             return seconds
 

@@ -39,7 +39,7 @@ def _output(kind: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize("kind", ["local", "file", "memory"])
 def test_run_writes_the_layout_run_folder_describes(kind: str, tmp_path: Path) -> None:
     out = _output(kind, tmp_path)
-    cfg = parse_config({"input": str(_inputs(tmp_path / "in")), "output": out, "shard_size": 5, "workers": 1,
+    cfg = parse_config({"input": str(_inputs(tmp_path / "in")), "output": out, "shard_size": 5, "executor": {"workers": 1},
                         "stages": [{"passthrough": {}}, {"exact_dedup": {}}, {"passthrough": {}}]})
     stats = run(cfg, progress=False)
     rf = RunFolder(out)

@@ -1,12 +1,13 @@
 """The Ray executor: the same plan and the same task function as the local executor, on a cluster.
 
 Every :class:`~corpusclean.runner.plan.Task` (the shards of one input file, or one shard of a later
-segment) becomes one Ray task running :meth:`Worker.run_task`, exactly what a local pool process
-runs, so outputs, markers, manifest and statistics are the same files. The driver (this process)
+segment) becomes one Ray task running :func:`~corpusclean.executors.base.run_task`, exactly what a
+local pool process runs, so outputs, markers, manifest and statistics are the same files. The driver (this process)
 keeps what it does locally: the manifest, resume, the global stages' middle steps, the statistics.
 
-* **Loaded once per worker process.** A Ray worker process keeps its :class:`Worker` (stages set
-  up, global states loaded) in a module-level cache keyed by this run's token, and streaming
+* **Loaded once per worker process.** A Ray worker process keeps its
+  :class:`~corpusclean.runner.worker.ShardRunner` (stages set up, global states loaded) in the
+  process cache of :mod:`corpusclean.executors.base`, keyed by this run's token, and streaming
   stages (language model, block-lists, decontamination index) in a process-wide cache keyed by
   stage name and parameters, so a model is loaded once per process, not once per shard.
 * **Fault tolerance.** A worker process that dies mid-task (OOM killer, preempted node) is
@@ -17,9 +18,10 @@ keeps what it does locally: the manifest, resume, the global stages' middle step
   from the markers, as locally.
 * **Middle step in parallel.** :meth:`RayExecutor.pmap` runs a global stage's independent pieces
   (dedup's bands) as Ray tasks; only their small results (edges) come back to the driver.
-* **Custom stages.** Stage classes of the pipeline are shipped with the tasks, so a stage defined
-  in your own module works if that module is importable on the workers (install it there, or use
-  a Ray ``runtime_env``).
+* **Custom stages.** The modules named in ``modules:`` travel with the tasks by value
+  (:meth:`RayExecutor._ship_user_modules`), and are imported too where the workers can import
+  them; the pipeline's stage classes are shipped with the tasks, so a stage defined in the
+  driver's script works as well.
 
 Nothing here is imported unless ``executor: {kind: ray}`` is chosen, so Ray stays optional.
 """
@@ -28,51 +30,30 @@ from __future__ import annotations
 
 import itertools
 import os
-import uuid
-from collections import OrderedDict, deque
+import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from corpusclean.config import PipelineConfig
-from corpusclean.runner.local import stage_classes
-from corpusclean.runner.plan import Task, Worker
-from corpusclean.stages.base import Stage, load_stages
+from corpusclean.errors import RunError
+from corpusclean.executors.base import Executor, OnDocs, OnDone, WorkerContext, run_task
+from corpusclean.runner.plan import Task
 
 #: Ray retries a task whose worker process died this many times (not a task that raised).
 MAX_RETRIES = int(os.environ.get("CORPUSCLEAN_RAY_RETRIES", "3"))
 
+
 # ---------------------------------------------------------------------- in the worker process
-_WORKERS: OrderedDict[str, Worker] = OrderedDict()
-_SHARED_STAGES: dict[str, Stage] = {}
-_KEEP_WORKERS = 2
-
-
-def _worker_for(token: str, config: PipelineConfig, classes: dict[str, type[Stage]]) -> Worker:
-    """This process's Worker for the run ``token`` (built once; the last few runs are kept)."""
-    worker = _WORKERS.get(token)
-    if worker is None:
-        registry = load_stages()
-        for name, cls in classes.items():  # a stage class shipped by value (defined in __main__)
-            registry.setdefault(name, cls)
-        worker = Worker(config, shared=_SHARED_STAGES)
-        _WORKERS[token] = worker
-        while len(_WORKERS) > _KEEP_WORKERS:
-            _WORKERS.popitem(last=False)[1].close()
-    else:
-        _WORKERS.move_to_end(token)
-    return worker
-
-
-def _run_task(context: tuple[str, PipelineConfig, dict[str, type[Stage]]], task: Task) -> tuple[list[str], int]:
+def _run_task(ctx: WorkerContext, task: Task) -> tuple[list[str], int]:
     """The Ray task: one :class:`Task`; returns its completed shard keys and documents read."""
-    token, config, classes = context
     docs = 0
 
     def count(n: int) -> None:
         nonlocal docs
         docs += n
 
-    keys = _worker_for(token, config, classes).run_task(task, count)
+    keys = run_task(ctx, task, count)
     return keys, docs
 
 
@@ -81,7 +62,7 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ in the driver
-class RayExecutor:
+class RayExecutor(Executor):
     """Runs tasks as Ray tasks on the cluster at ``config.executor.address``.
 
     ``address``: ``None`` starts a local Ray instance (or joins the one ``RAY_ADDRESS`` names),
@@ -89,12 +70,13 @@ class RayExecutor:
     Ray Client. If Ray is already initialised in this process it is used as it is.
     """
 
+    kind = "ray"
+
     def __init__(self, config: PipelineConfig, max_retries: int = MAX_RETRIES):
+        super().__init__(config)
         try:
             import ray
         except ImportError:
-            from corpusclean.runner.driver import RunError
-
             raise RunError("the ray executor needs Ray: pip install 'corpusclean[ray]'") from None
         self.ray = ray
         self.address = config.executor.address
@@ -104,10 +86,23 @@ class RayExecutor:
             ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
                      configure_logging=False)
             self._owns = True
-        self.token = uuid.uuid4().hex
-        self._context: Any = None
+        self._context_ref: Any = None
+        self._ship_user_modules()
         self._task_fn = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_run_task)
         self._apply_fn = ray.remote(num_cpus=1, max_retries=max_retries)(_apply)
+
+    def _ship_user_modules(self) -> None:
+        """Send the user's ``modules:`` to the workers with the tasks, by value.
+
+        Ray pickles with cloudpickle; a module registered "by value" travels as code (its
+        classes and the module-level functions they use), so a stage module that exists only on
+        the driver's machine works on every node. Where the module is importable on a worker
+        (installed there) it is imported as well and its own classes are used.
+        """
+        for name in self.config.modules:
+            module = sys.modules.get(name)
+            if module is not None and not name.startswith("corpusclean"):
+                self.ray.cloudpickle.register_pickle_by_value(module)
 
     def _cpus(self) -> int:
         try:
@@ -120,18 +115,17 @@ class RayExecutor:
         bookkeeping stays small whatever the number of shards."""
         return max(4, 4 * self._cpus())
 
-    def run(self, config: PipelineConfig, tasks: list[Task], on_done: Callable[[Task, list[str]], None],
-            on_docs: Callable[[int], None]) -> None:
+    def run(self, tasks: list[Task], on_done: OnDone, on_docs: OnDocs) -> None:
         ray = self.ray
-        if self._context is None:
-            self._context = ray.put((self.token, config, stage_classes(config)))
+        if self._context_ref is None:
+            self._context_ref = ray.put(self.context)
         queue = deque(tasks)
         running: dict[Any, Task] = {}
         try:
             while queue or running:
                 while queue and len(running) < self._window():
                     task = queue.popleft()
-                    running[self._task_fn.remote(self._context, task)] = task
+                    running[self._task_fn.remote(self._context_ref, task)] = task
                 ready, _ = ray.wait(list(running), num_returns=1)
                 for ref in ready:
                     task = running.pop(ref)
@@ -145,7 +139,7 @@ class RayExecutor:
             for ref in running:  # an error stopped the run: do not leave work behind
                 ray.cancel(ref, force=True)
 
-    def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], local_only: bool = False) -> Iterator[Any]:
+    def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:
         """``map(fn, items)`` as Ray tasks, results yielded in item order.
 
         ``local_only`` keeps the tasks on the driver's node (they read files only it holds: the
@@ -178,10 +172,11 @@ class RayExecutor:
             yield result
 
     def close(self) -> None:
-        self._context = None
+        self._context_ref = None
         if self._owns and self.ray.is_initialized():
             self.ray.shutdown()
             self._owns = False
+        super().close()
 
 
 __all__ = ["RayExecutor"]

@@ -1,8 +1,11 @@
-"""The local executor: a process pool over tasks (``workers`` processes, default = cores).
+"""The local executor: a process pool over tasks (``executor.workers`` processes, default = cores).
 
 With one worker the tasks run in this process (no pool: simpler tracebacks, no pickling). Each
-pool process builds its stages once and keeps them for every task it runs. Pool processes ask the
-kernel to kill them when the driver dies, so a killed run leaves nothing writing behind it.
+pool process runs the shared start-up once (:func:`~corpusclean.executors.base.start_worker`,
+as the pool's initializer) and keeps its :class:`~corpusclean.runner.worker.ShardRunner` for
+every task. Processes are *spawned* (not forked), so a user module reaches them through
+``modules:`` or by being importable. Pool processes ask the kernel to kill them when the driver
+dies, so a killed run leaves nothing writing behind it.
 
 ``pmap`` (a global stage's parallel middle step, e.g. dedup's band-by-band grouping) runs on the
 same pool; with one worker, or a function that cannot be pickled, it is the builtin ``map``.
@@ -20,19 +23,22 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from typing import Any
 
 from corpusclean.config import PipelineConfig
-from corpusclean.runner.plan import Task, Worker
-from corpusclean.stages.base import Stage, load_stages
+from corpusclean.executors.base import (
+    Executor,
+    OnDocs,
+    OnDone,
+    WorkerContext,
+    cpu_count,
+    run_task,
+    start_worker,
+)
+from corpusclean.runner.plan import Task
 
-
-def stage_classes(config: PipelineConfig) -> dict[str, type[Stage]]:
-    """The pipeline's stage classes, sent to worker processes so that a stage registered by the
-    user's own module (imported in the driver) is known there too."""
-    registry = load_stages()
-    return {s.name: registry[s.name] for s in config.stages}
-
-_worker: Worker | None = None
-_progress: Any = None
 log = logging.getLogger("corpusclean.runner")
+
+# ---------------------------------------------------------------------- in a pool process
+_context: WorkerContext | None = None
+_progress: Any = None
 
 
 def _die_with_parent() -> None:
@@ -45,63 +51,56 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init(config: PipelineConfig, progress_queue: Any, classes: dict[str, type[Stage]]) -> None:
-    global _worker, _progress
+def _init(ctx: WorkerContext, progress_queue: Any) -> None:
+    global _context, _progress
     _die_with_parent()
-    registry = load_stages()
-    for name, cls in classes.items():  # unpickling imported their modules; make sure they are known
-        registry.setdefault(name, cls)
-    _worker = Worker(config)
-    _progress = progress_queue
+    start_worker(ctx)
+    _context, _progress = ctx, progress_queue
 
 
 def _run(task: Task) -> list[str]:
-    assert _worker is not None
-    return _worker.run_task(task, _progress.put)
+    assert _context is not None
+    return run_task(_context, task, _progress.put)
 
 
-class LocalExecutor:
-    """Runs tasks in a pool of ``workers`` processes (or in-process for one worker)."""
+# ------------------------------------------------------------------------------ in the driver
+class LocalExecutor(Executor):
+    """Runs tasks in a pool of ``config.executor.workers`` processes (in-process for one worker)."""
 
-    def __init__(self, workers: int, config: PipelineConfig | None = None):
-        self.workers = max(1, workers)
-        self.config = config
+    kind = "local"
+
+    def __init__(self, config: PipelineConfig):
+        super().__init__(config)
+        self.workers = max(1, config.executor.workers or cpu_count())
         self._pool: ProcessPoolExecutor | None = None
         self._queue: Any = None
-        self._inline: Worker | None = None
 
-    def _ensure_pool(self, config: PipelineConfig) -> ProcessPoolExecutor:
+    def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = mp.get_context("spawn")
             self._queue = ctx.Queue()
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
-                                             initargs=(config, self._queue, stage_classes(config)))
+                                             initargs=(self.context, self._queue))
         return self._pool
 
-    def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], local_only: bool = False) -> Iterator[Any]:
-        """``map(fn, items)`` on the worker pool, results in item order (``local_only``: always true here)."""
+    def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:
+        """``map(fn, items)`` on the worker pool, results in item order (always on this machine)."""
         items = list(items)
-        if self.workers == 1 or self.config is None or len(items) < 2:
+        if self.workers == 1 or len(items) < 2:
             return map(fn, items)
         try:
             pickle.dumps(fn)
         except Exception as e:  # a lambda or closure: run it here rather than fail
             log.info("pmap: %r cannot be sent to worker processes (%s); running it in the driver", fn, e)
             return map(fn, items)
-        return self._ensure_pool(self.config).map(fn, items)
+        return self._ensure_pool().map(fn, items)
 
-    def run(self, config: PipelineConfig, tasks: list[Task], on_done: Callable[[Task, list[str]], None],
-            on_docs: Callable[[int], None]) -> None:
+    def run(self, tasks: list[Task], on_done: OnDone, on_docs: OnDocs) -> None:
         if self.workers == 1:
-            if self._inline is None:
-                self._inline = Worker(config)
             for task in tasks:
-                on_done(task, self._inline.run_task(task, on_docs))
+                on_done(task, run_task(self.context, task, on_docs))
             return
-        if self.config is None:
-            self.config = config
-        self._ensure_pool(config)
-        assert self._pool is not None
+        pool = self._ensure_pool()
         stop = threading.Event()
 
         def pump() -> None:
@@ -114,7 +113,7 @@ class LocalExecutor:
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         try:
-            futures = {self._pool.submit(_run, t): t for t in tasks}
+            futures = {pool.submit(_run, t): t for t in tasks}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -138,3 +137,7 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        super().close()
+
+
+__all__ = ["LocalExecutor"]

@@ -29,6 +29,7 @@ from corpusclean.stages.utility import PassThrough
 from corpusclean.testing import synth
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'corpusclean[ray]' to run these tests")
+pytestmark = pytest.mark.slow  # one Ray instance per session: ~1 min on 2 cores
 
 BENCH_PASSAGE = ("the lighthouse keeper counted seventeen ships passing the northern cape before the storm "
                  "finally turned the grey water white")
@@ -102,7 +103,9 @@ def gopher_chain(bench: Path) -> list[dict]:
     ]
 
 
-def cfg(inputs: Path, output: Path, stages: list[dict], **extra: Any) -> dict:
+def cfg(inputs: Path, output: Path, stages: list[dict], workers: int | None = None, **extra: Any) -> dict:
+    if workers is not None:
+        extra["executor"] = {"kind": "local", "workers": workers}
     return {"input": str(inputs), "output": str(output), "shard_size": 8, "stages": stages, **extra}
 
 
@@ -139,7 +142,6 @@ def comparable_manifest(output: Path) -> dict:
         m.pop(k)
     m["config"].pop("executor")
     m["config"].pop("output")
-    m["config"].pop("workers")
     return m
 
 
@@ -219,7 +221,7 @@ def test_driver_killed_mid_run_resumes_to_the_same_output(tmp_path: Path, ray_ad
 
 def test_ray_pmap_feeds_a_global_stage(tmp_path: Path, ray_address: str) -> None:
     """A reduce that accepts ``pmap`` gets Ray tasks (other processes), with the same result."""
-    from test_remote_storage import make_inputs
+    from helper_stages import make_inputs
 
     inputs = make_inputs(tmp_path / "in")
     stages = [{"domain_cap": {"max_per_domain": 3}}, {"pmap_probe": {}}]
@@ -228,4 +230,39 @@ def test_ray_pmap_feeds_a_global_stage(tmp_path: Path, ray_address: str) -> None
     probe_local, probe_ray = local["stages"][1]["global"]["summary"], on_ray["stages"][1]["global"]["summary"]
     assert probe_local["rows"] == probe_ray["rows"] > 0
     assert not probe_ray["in_driver"]
+    assert snapshot(tmp_path / "local") == snapshot(tmp_path / "ray")
+
+
+RAY_USER_MODULE = '''
+"""A user's stage module that exists only in a folder of the driver (not on the workers' path)."""
+from corpusclean import FilterStage, param, register
+
+
+@register("ray_user_min_chars")
+class RayUserMinChars(FilterStage):
+    """Rejects documents shorter than ``min_chars`` characters."""
+
+    min_chars: int = param(10, "Minimum number of characters")
+
+    def reason_for(self, doc):
+        return None if len(doc["text"]) >= self.min_chars else "too_short"
+'''
+
+
+def test_a_user_module_named_in_modules_reaches_the_ray_workers(tmp_path: Path, ray_address: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module's folder is on the driver's ``sys.path`` only; Ray's workers get the file
+    through ``runtime_env`` and the stage runs there, with the local executor's result."""
+    plug = tmp_path / "plug"
+    plug.mkdir()
+    (plug / "ray_user_stages_mod.py").write_text(RAY_USER_MODULE)
+    monkeypatch.syspath_prepend(str(plug))
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps({"id": f"d{i}", "text": "y" * (3 * i)}) + "\n" for i in range(10)))
+    stages = [{"ray_user_min_chars": {"min_chars": 12}}]
+    extra = {"modules": ["ray_user_stages_mod"]}
+    on_ray = run(parse_config(cfg(data, tmp_path / "ray", stages, executor={"kind": "ray"}, **extra)), progress=False)
+    local = run(parse_config(cfg(data, tmp_path / "local", stages, workers=2, **extra)), progress=False)
+    assert on_ray["stages"][0]["rejected_by_reason"] == local["stages"][0]["rejected_by_reason"] == {
+        "ray_user_min_chars.too_short": 4}
     assert snapshot(tmp_path / "local") == snapshot(tmp_path / "ray")

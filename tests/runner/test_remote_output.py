@@ -1,10 +1,9 @@
 """Object-store style paths (``file://`` through pyarrow, ``memory://`` through fsspec), and the
-optional ``pmap`` argument of a global stage's ``reduce``. Nothing here touches the network."""
+``pmap`` argument of a global stage's ``reduce``. Nothing here touches the network."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,56 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import make_warc
+from helper_stages import make_inputs
 
 from corpusclean.config import parse_config
 from corpusclean.io.readers import expand_inputs, read_chunks
 from corpusclean.io.storage import RemotePath, as_path
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.runner import run
-from corpusclean.stages.base import GlobalStage, StageOutput, param, register
 
 PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
             {"pmap_probe": {}}]
-
-
-# ---------------------------------------------------------------- a global stage using pmap
-def _rows_of(path: Path) -> tuple[int, int]:
-    """Module-level (picklable): rows of one scan file, and the process that counted them."""
-    return pq.read_metadata(path).num_rows, os.getpid()
-
-
-@register("pmap_probe")
-class PmapProbe(GlobalStage):
-    """Keeps everything; its middle step counts scan rows file by file through ``pmap``."""
-
-    requires = ()
-    note: str = param("", "unused")
-
-    def scan(self, table: pa.Table) -> pa.Table:
-        return pa.table({"id": table.column("id")})
-
-    def reduce(self, scan_files: list[Path], state_dir: Path, pmap: Any = map) -> dict[str, Any]:
-        assert all(isinstance(p, Path) and p.exists() for p in scan_files), "stages get local files"
-        results = list(pmap(_rows_of, scan_files))
-        (state_dir / "rows.json").write_text(json.dumps([r for r, _ in results]))
-        return {"rows": sum(r for r, _ in results), "in_driver": all(pid == os.getpid() for _, pid in results)}
-
-    def load_state(self, state_dir: Path) -> None:
-        self._rows = json.loads((state_dir / "rows.json").read_text())
-
-    def process(self, table: pa.Table) -> StageOutput:
-        return self.split(table, [None] * table.num_rows)
-
-
-# ------------------------------------------------------------------------------ helpers
-def make_inputs(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    make_warc(root / "a.warc.gz", 14, seed=1)
-    with open(root / "b.jsonl", "w") as f:
-        for i in range(12):  # every third text repeats: exact duplicates across shards
-            f.write(json.dumps({"id": f"j{i}", "text": f"document {i % 3 if i % 3 == 0 else i}",
-                                "url": f"https://jsite{i % 2}.example/j{i}"}) + "\n")
-    return root
 
 
 def snapshot(out: Any) -> dict[str, list[dict]]:
@@ -84,7 +43,9 @@ def strip_stats(stats: dict) -> dict:
     return {"stages": stages, "read": {k: v for k, v in read.items()}}
 
 
-def config(inputs: str, output: str, **extra: Any) -> Any:
+def config(inputs: str, output: str, workers: int | None = None, **extra: Any) -> Any:
+    if workers is not None:
+        extra["executor"] = {"kind": "local", "workers": workers}
     return parse_config({"input": inputs, "output": output, "shard_size": 5, "stages": PIPELINE, **extra})
 
 

@@ -16,7 +16,8 @@ import yaml
 from conftest import TESTS, make_warc
 
 from corpusclean.config import parse_config
-from corpusclean.runner import RunError, run
+from corpusclean.errors import RunError
+from corpusclean.runner import run
 
 PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 4}}, {"passthrough": {}}]
 
@@ -32,7 +33,9 @@ def make_inputs(root: Path) -> Path:
     return root
 
 
-def config(inputs: Path, output: Path, stages=PIPELINE, **extra) -> dict:
+def config(inputs: Path, output: Path, stages=PIPELINE, workers: int | None = None, **extra) -> dict:
+    if workers is not None:
+        extra["executor"] = {"kind": "local", "workers": workers}
     return {"input": str(inputs), "output": str(output), "shard_size": 10, "stages": stages, **extra}
 
 
@@ -101,6 +104,7 @@ def test_one_and_two_workers_give_identical_output(tmp_path: Path) -> None:
         assert a == b
 
 
+@pytest.mark.slow  # two killed-and-resumed runs: ~40 s on 2 cores
 @pytest.mark.parametrize("kill_in_segment", [0, 1])
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path: Path, kill_in_segment: int) -> None:
     inputs = make_inputs(tmp_path / "in")

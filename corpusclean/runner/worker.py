@@ -1,0 +1,183 @@
+"""The per-process stage holder: :class:`ShardRunner` runs tasks shard by shard.
+
+Whatever the executor, a task ends up here, in some process: the shard is read (input files or
+the previous stage's kept part), every stage of the segment runs on it (consecutive filters
+fused, :func:`~corpusclean.stages.base.run_streaming`), each stage's kept and rejected parts are
+written, the scan of the next global stage if any, and then the shard's marker with its
+statistics — last, so a shard is complete exactly when its marker exists
+(:class:`~corpusclean.output.run_folder.RunFolder`). The check *documents in = kept + rejected*
+runs on every stage and shard.
+
+Global stages always see local paths: with a remote output each process downloads a global
+stage's state once, before ``load_state``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corpusclean.config import PipelineConfig
+from corpusclean.io.readers import read_chunks
+from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
+from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
+from corpusclean.output.writer import read_parquet, write_parquet
+from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.stages.base import GlobalStage, Stage, run_streaming
+
+#: Details kept per reason and shard in a marker (the most frequent ones).
+TOP_DETAILS = 30
+
+
+def doc_bytes(table: pa.Table) -> int:
+    """UTF-8 bytes of the documents' text (or HTML before extraction)."""
+    for col in ("text", "html"):
+        if col in table.column_names and table.num_rows:
+            arr = table.column(col)
+            if arr.null_count < len(arr):
+                return int(pc.sum(pc.binary_length(arr)).as_py() or 0)
+    return 0
+
+
+class ShardRunner:
+    """One process's stages for one run: built and ``setup`` once, global states loaded once.
+
+    ``shared`` (optional) is a process-wide cache of *streaming* stages keyed by name and
+    parameters, so an executor that serves several runs from one process (Ray workers) loads a
+    model or an index once per process, not once per run. Global stages are never shared: they
+    hold the state of one run.
+    """
+
+    def __init__(self, config: PipelineConfig, shared: dict[str, Stage] | None = None):
+        self.config = config
+        self.specs = config.stages
+        self.segments = plan_segments(stage_kinds(self.specs))
+        self._stages: dict[int, Stage] = {}
+        self._states: set[int] = set()
+        self._shared = shared
+        self._scratch: list[Path] = []
+
+    def stage(self, i: int, output: RunFolder | None = None) -> Stage:
+        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
+        if i not in self._stages:
+            spec = self.specs[i]
+            key = f"{spec.name}:{json.dumps(spec.params, sort_keys=True, default=str)}"
+            st = self._shared.get(key) if self._shared is not None else None
+            if st is None:
+                st = spec.build()
+                st.setup()
+                if self._shared is not None and not isinstance(st, GlobalStage):
+                    self._shared[key] = st
+            self._stages[i] = st
+        st = self._stages[i]
+        if output is not None and isinstance(st, GlobalStage) and i not in self._states:
+            state = output.state_dir(self.specs[i])
+            if isinstance(state, RemotePath):  # stages read local files: download the state once
+                local = local_scratch("corpusclean-state-")
+                self._scratch.append(local)
+                copy_tree(state, local)
+                state = local
+            st.load_state(state)
+            self._states.add(i)
+        return st
+
+    def close(self) -> None:
+        """Remove local copies of global states (a remote output's)."""
+        for p in self._scratch:
+            shutil.rmtree(p, ignore_errors=True)
+        self._scratch.clear()
+
+    def __del__(self) -> None:
+        self.close()
+
+    # -------------------------------------------------------------------------------- tasks
+    def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
+        """Run ``task``; return the shard keys it completed. ``progress(n)`` after each shard (documents)."""
+        output = RunFolder(task.output)
+        seg = self.segments[task.segment]
+        done_keys: list[str] = []
+        for key, table, read_info in self._source(task, seg, output):
+            if key in task.done:
+                continue
+            shard_stats = self._run_shard(output, seg, key, table, read_info)
+            output.write_marker(seg.index, key, shard_stats)
+            done_keys.append(key)
+            if progress is not None:
+                progress(shard_stats["docs"])
+        if task.file is not None:
+            output.write_file_marker(seg.index, task.file[0], task.file[1])
+        return done_keys
+
+    def _source(self, task: Task, seg: Segment, output: RunFolder) -> Iterator[tuple[str, pa.Table, dict | None]]:
+        if task.file is not None:
+            file_index, path, fmt = task.file
+            for chunk in read_chunks(path, fmt, self.config.input, self.config.shard_size, self.config.strict):
+                key = shard_key(file_index, chunk.index)
+                info = None
+                if seg.index == 0:
+                    info = {"rejected": chunk.rejected, "stats": chunk.stats.to_dict()}
+                yield key, chunk.docs, info
+        else:
+            assert task.shard is not None
+            yield task.shard, read_parquet(output.kept_part(self.specs[seg.source], task.shard)), None
+
+    def _run_shard(self, output: RunFolder, seg: Segment, key: str, table: pa.Table,
+                   read_info: dict | None) -> dict[str, Any]:
+        stats: dict[str, Any] = {"shard": key, "docs": table.num_rows, "stages": {}}
+        if read_info is not None:
+            rejected = read_info["rejected"]
+            write_parquet(rejected, output.rejected_part(READ_FOLDER, key))
+            stats["read"] = read_info["stats"]
+            stats["docs"] += rejected.num_rows
+        stages = [self.stage(i, output) for i in seg.stages]
+        # consecutive filters run fused, document by document (one tokenisation per document)
+        for i, (out, seconds) in zip(seg.stages, run_streaming(stages, table)):
+            spec = self.specs[i]
+            n_in, n_kept, n_rej = table.num_rows, out.kept.num_rows, out.rejected.num_rows
+            if n_kept + n_rej != n_in:
+                raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
+                                   f"{n_in} in, {n_kept} kept + {n_rej} rejected")
+            write_parquet(out.kept, output.kept_part(spec, key))
+            write_parquet(out.rejected, output.rejected_part(spec, key))
+            stats["stages"][spec.folder] = {
+                "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
+                "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                "details": _top_details(out.rejected), "counters": out.counters,
+            }
+            table = out.kept
+        if seg.scan_for is not None:
+            gstage = self.stage(seg.scan_for)
+            assert isinstance(gstage, GlobalStage)
+            t0 = time.perf_counter()
+            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
+            stats["scan_seconds"] = time.perf_counter() - t0
+        return stats
+
+
+def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+    if rejected.num_rows == 0:
+        return {}
+    counts = pc.value_counts(rejected.column("reason")).to_pylist()
+    return {c["values"]: c["counts"] for c in counts}
+
+
+def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
+    """Per reason, the most frequent details (which domain, which word, which benchmark)."""
+    if rejected.num_rows == 0 or "detail" not in rejected.column_names:
+        return {}
+    per: dict[str, Counter] = {}
+    for reason, detail in zip(rejected.column("reason").to_pylist(), rejected.column("detail").to_pylist()):
+        if detail:
+            per.setdefault(reason, Counter())[detail[:120]] += 1
+    return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
+
+
+__all__ = ["ShardRunner", "doc_bytes"]
