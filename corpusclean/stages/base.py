@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
@@ -72,6 +73,8 @@ class Stage:
     #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
     #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.
     thresholds: ClassVar[dict[str, tuple[str, str] | tuple[tuple[str, str], ...]]] = {}
+    #: Counter name (``StageOutput.counters``) -> what it counts, for the report's chart titles.
+    counter_titles: ClassVar[dict[str, str]] = {}
 
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""
@@ -287,6 +290,25 @@ class GlobalStage(Stage):
     """
 
     kind: ClassVar[str] = "global"
+    #: Columns (name -> type) :meth:`replay` reads from each document's final row (``id`` is
+    #: always given). ``corpusclean whatif`` reads exactly these, never the text.
+    replay_columns: ClassVar[dict[str, pa.DataType]] = {}
+    #: Deduplicating stages: the column of a rejected row naming the id of the kept document it
+    #: duplicates. ``corpusclean report`` draws cluster sizes and sample clusters from it.
+    duplicate_column: ClassVar[str | None] = None
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Which of this stage's decisions in a run may change when some documents no longer reach it.
+
+        ``corpusclean whatif`` calls this when changed thresholds upstream remove documents that
+        reached this stage in the run. ``rows``: one row per document that reached the stage in the
+        run, with ``id`` and :attr:`replay_columns` (read from the document's final row). ``rejected``
+        (bool, shape (n,)): the stage rejected the row in the run. ``absent`` (bool, (n,)): the row
+        may not reach the stage now (removed upstream, or of unknown fate). Returns a bool (n,) mask
+        of the present rows whose decision may differ from the run's (counted as unknown); every
+        other present row keeps its decision. The default is the safe answer: all of them.
+        """
+        return ~absent
 
     def scan(self, table: pa.Table) -> pa.Table:  # pragma: no cover - abstract
         raise NotImplementedError

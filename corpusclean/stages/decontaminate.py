@@ -93,6 +93,7 @@ class Decontaminate(GlobalStage):
         "decontam_ngram": pa.string(),
         "decontam_chars_removed": pa.int64(),
     }
+    counter_titles: ClassVar[dict[str, str]] = {"documents_hit": "hits per benchmark"}
 
     test_sets: list[TestSetSpec] = param([], "Benchmarks to remove: {name, path, fields, id_field, format, "
                                               "text_unit, header, join_fields} each (see docs/decontamination.md)")
@@ -227,6 +228,12 @@ class Decontaminate(GlobalStage):
         return f"{idx.set_names[int(idx.item_set[item])]}:{idx.item_ids[item]}"
 
     # ------------------------------------------------------------------------------ global passes
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Without too-common n-gram pruning each document is decided alone: decisions stand."""
+        if self._counts_common():
+            return super().replay(rows, rejected, absent)
+        return np.zeros(len(absent), bool)
+
     def _counts_common(self) -> bool:
         return self.max_doc_frequency is not None and (self.mode == "span" or self.ignore_common_in_document_mode)
 

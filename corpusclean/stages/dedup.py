@@ -67,6 +67,8 @@ class ExactDedup(GlobalStage):
     """
 
     columns = {"duplicate_of": pa.string()}
+    replay_columns = {"duplicate_of": pa.string()}
+    duplicate_column = "duplicate_of"
     normalize: Literal["none", "whitespace", "lowercase_punct"] = param(
         "whitespace", "none: exact text; whitespace: runs of whitespace collapsed, ends stripped; "
         "lowercase_punct: normalize_for_ngrams tokens (NFKC, lowercase, punctuation removed)")
@@ -138,6 +140,13 @@ class ExactDedup(GlobalStage):
         _write(pa.table({"id": ids_removed, "duplicate_of": dup_of}), state_dir / "exact_dedup.parquet")
         return {"docs": total, "duplicate_groups": groups, "duplicates": int(removed.size)}
 
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """A copy stays removed while the copy it duplicates is there (still first / longest / …
+        of what remains); when that one went, which copy survives is unknown."""
+        gone = set(pc.filter(rows.column("id"), pa.array(absent)).to_pylist())
+        dup_gone = np.array([d in gone for d in rows.column("duplicate_of").to_pylist()], bool)
+        return rejected & ~absent & dup_gone
+
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "exact_dedup.parquet")
         self._ids = t.column("id").combine_chunks()
@@ -164,6 +173,8 @@ class MinHashDedup(GlobalStage):
 
     columns = {"cluster_id": pa.string(), "cluster_size": pa.int64(),
                "duplicate_of": pa.string(), "similarity": pa.float64()}
+    replay_columns = {"cluster_id": pa.string()}
+    duplicate_column = "duplicate_of"
 
     threshold: float = param(0.8, "Jaccard similarity of shingle sets at or above which two docs are "
                                   "near-duplicates (Gopher: 0.8)")
@@ -299,6 +310,13 @@ class MinHashDedup(GlobalStage):
         return got, sig, ia, ib, ok
 
     # ------------------------------------------------------------------------- pass 2
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Clusters are connected components, which can split when a member goes: the removed
+        members of a cluster that lost anyone are unknown; its survivor still beats them all."""
+        cid = pc.coalesce(rows.column("cluster_id"), rows.column("id")).to_pylist()
+        lost = {c for c, a in zip(cid, absent) if a}
+        return rejected & ~absent & np.array([c in lost for c in cid], bool)
+
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "minhash_dedup.parquet")
         self._state = t.combine_chunks()

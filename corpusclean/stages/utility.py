@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,12 +27,6 @@ class PassThrough(Stage):
 
     def process(self, table: pa.Table) -> StageOutput:
         return self.split(table, [None] * table.num_rows)
-
-
-def url_host(url: str | None) -> str:
-    """Normalised host of ``url`` ('' if there is none): :func:`corpusclean.urls.host` (kept under
-    this name for callers of earlier versions; new code calls ``urls.host``)."""
-    return urls.host(url)
 
 
 @register("domain_cap")
@@ -58,6 +53,7 @@ class DomainCap(GlobalStage):
     """
 
     requires = ("url",)
+    replay_columns = {"url": pa.string()}
     max_per_domain: int = param(1000, "Documents kept per site (www. and port ignored)")
     group_by: Literal["host", "registered_domain"] = param(
         "host", "What a site is: host (the URL's host name) or registered_domain (public-suffix "
@@ -90,6 +86,13 @@ class DomainCap(GlobalStage):
             pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
                            sink)
         return {"hosts": len(seen), "over_cap": len(over)}
+
+    def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
+        """Removing pages of a host only makes room: kept pages stay kept; pages over the cap of
+        a host that lost pages are unknown."""
+        hosts = [self.key_of(u) for u in rows.column("url").to_pylist()]
+        lost = {h for h, a in zip(hosts, absent) if a}
+        return rejected & ~absent & np.array([h in lost for h in hosts], bool)
 
     def load_state(self, state_dir: Path) -> None:
         t = pq.read_table(state_dir / "over_cap.parquet")

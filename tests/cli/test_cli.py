@@ -22,7 +22,7 @@ def cli() -> CliRunner:
 
 def write_config(tmp_path: Path, stages: list, **extra) -> Path:
     make_warc(tmp_path / "crawl.warc.gz", 12)
-    cfg = {"input": str(tmp_path / "crawl.warc.gz"), "output": str(tmp_path / "out"), "workers": 1,
+    cfg = {"input": str(tmp_path / "crawl.warc.gz"), "output": str(tmp_path / "out"), "executor": {"kind": "local", "workers": 1},
            "shard_size": 5, "stages": stages, **extra}
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -125,3 +125,29 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_kept(tmp_path: Path,
     assert res.output.startswith("error: RuntimeError: something nobody foresaw (traceback in ")
     log = res.output.split("traceback in ")[1].split(";")[0]
     assert "Traceback" in Path(log).read_text() and "Traceback" not in res.output
+    Path(log).unlink()
+
+
+def test_each_unexpected_error_keeps_its_traceback_in_a_file_of_its_own(tmp_path: Path, cli: CliRunner) -> None:
+    import slow_stage  # noqa: F401 - registers broken_stage
+
+    cfg = write_config(tmp_path, ["broken_stage"])
+    logs = []
+    for out in ("a", "b"):
+        res = cli.invoke(main, ["run", str(cfg), "--quiet", "--output", str(tmp_path / out)])
+        assert res.exit_code == 1 and res.output.endswith("; run the same command again to resume)\n")
+        logs.append(res.output.split("traceback in ")[1].split(";")[0])
+    assert logs[0] != logs[1] and all("Traceback" in Path(p).read_text() for p in logs)
+    for p in logs:
+        Path(p).unlink()
+
+
+def test_errors_of_every_command_are_one_line_with_the_class_exit_code(tmp_path: Path, cli: CliRunner) -> None:
+    (tmp_path / "empty").mkdir()
+    for argv, code in ((["stats", str(tmp_path / "empty")], 1), (["report", str(tmp_path / "empty")], 1),
+                       (["whatif", str(tmp_path / "empty"), "--set", "a.b=1"], 1),
+                       (["inspect", str(tmp_path / "empty"), "--stage", "read"], 1),
+                       (["validate", str(tmp_path / "missing.yaml")], 2)):
+        res = cli.invoke(main, argv)
+        assert res.exit_code == code, (argv, res.output)
+        assert res.output.startswith("error: ") and res.output.count("\n") == 1 and "Traceback" not in res.output

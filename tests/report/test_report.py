@@ -43,7 +43,7 @@ def output(tmp_path_factory) -> Path:
         for d in docs:
             f.write(json.dumps(d) + "\n")
     cfg = parse_config({"input": str(root / "in.jsonl"), "output": str(root / "out"), "shard_size": 60,
-                        "workers": 1, "report": True, "stages": STAGES})
+                        "executor": {"kind": "local", "workers": 1}, "report": True, "stages": STAGES})
     run(cfg, progress=False)
     return root / "out"
 
@@ -68,6 +68,8 @@ def test_report_content(output):
     # funnel table with every stage
     for folder in ("00_read", "01_gopher_quality", "02_gopher_repetition", "03_exact_dedup"):
         assert f"<td>{folder}</td>" in page
+    funnel = page.split('<section id="funnel">')[1].split("</section>")[0]
+    assert funnel.count("<figure>") == funnel.count("<figcaption>") == 2  # every chart has a caption
     # one histogram per numeric signal (8 quality + 13 repetition), thresholds drawn at the values in force
     assert page.count('class="chart hist"') == 21
     assert "min_doc_words = 50" in page and "max_dup_line_frac = 0.3" in page
@@ -75,7 +77,8 @@ def test_report_content(output):
     # dedup: cluster sizes and a cluster shown side by side
     assert "clusters by size" in page and "cluster of 2 documents" in page and 'class="side"' in page
     # examples for each reason
-    assert "<code>gopher_quality.word_count</code>" in page and "<code>exact_dedup.duplicate</code>" in page
+    assert "<code><bdi>gopher_quality.word_count</bdi></code>" in page
+    assert "<code><bdi>exact_dedup.duplicate</bdi></code>" in page
 
 
 def test_histograms_read_no_text(output, monkeypatch):
@@ -136,3 +139,19 @@ def test_report_renders_in_headless_chromium(output):
     assert "&lt;script&gt;document.body.innerHTML='PWNED'&lt;/script&gt;" in dom
     assert "Funnel" in dom and not re.search(r"<body[^>]*>\s*PWNED", dom)
     assert "<img src=\"x\"" not in dom
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_histograms_of_non_negative_signals_never_start_below_zero(seed):
+    from corpusclean.report.svg import make_histogram, svg_histogram
+
+    rng = __import__("numpy").random.default_rng(seed)
+    for values, integer in ((rng.integers(1, 60, 500).astype(float), True),  # few distinct word counts
+                            (rng.uniform(0.001, 0.9, 500), False),  # fractions
+                            (rng.lognormal(1.0, 0.3, 500) + 2, False)):  # lengths far from zero
+        h = make_histogram(values[:400], values[400:], [], integer)
+        assert h is not None and h.to_value(h.edges[0]) >= -0.5
+        page = svg_histogram(h, [], "x")
+        labels = re.findall(r'text-anchor="(?:middle|end)">([^<]*)</text>', page)
+        assert not any(lab.lstrip("≤≥").startswith("-") for lab in labels), labels
+        assert 'text-anchor="end">' in page  # the last tick label ends inside the chart

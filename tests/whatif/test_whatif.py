@@ -41,7 +41,7 @@ def make_input(path: Path, n: int = 240, seed: int = 7) -> Path:
 
 
 def do_run(inp: Path, out: Path, stages: list[dict]) -> dict:
-    cfg = parse_config({"input": str(inp), "output": str(out), "shard_size": 70, "workers": 1, "stages": stages})
+    cfg = parse_config({"input": str(inp), "output": str(out), "shard_size": 70, "executor": {"kind": "local", "workers": 1}, "stages": stages})
     return run(cfg, progress=False)
 
 
