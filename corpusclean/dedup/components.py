@@ -73,7 +73,7 @@ def empty_cluster_table() -> pa.Table:
     return pa.table({"id": pa.array([], pa.string()), "cluster_id": pa.array([], pa.string()),
                      "cluster_size": pa.array([], pa.int64()),
                      "duplicate_of": pa.array([], pa.string()),
-                     "similarity": pa.array([], pa.float64())})
+                     "similarity": pa.array([], pa.float64()), "row": pa.array([], pa.int64())})
 
 
 def cluster_table(nodes: np.ndarray, ia: np.ndarray, ib: np.ndarray, ok: np.ndarray,
@@ -85,7 +85,8 @@ def cluster_table(nodes: np.ndarray, ia: np.ndarray, ib: np.ndarray, ok: np.ndar
     them; ``ok`` says which pairs were accepted; ``ids``, ``lengths`` and ``sig`` are the nodes'
     ids, text lengths and signatures. Rows below ``n_old`` come from earlier runs' indexes: they
     are the smallest nodes, so a component holding one has it as its root, and that earlier
-    document survives (earlier rows themselves are never in the table).
+    document survives (earlier rows themselves are never in the table). The table's ``row``
+    column is each document's global row (so the caller can split the state by shard).
     """
     root = connected_components(ia[ok], ib[ok], nodes.size)
     comp_size = np.bincount(root, minlength=nodes.size)[root]
@@ -104,5 +105,6 @@ def cluster_table(nodes: np.ndarray, ia: np.ndarray, ib: np.ndarray, ok: np.ndar
         "cluster_size": pa.array(comp_size[sel].astype(np.int64)),
         "duplicate_of": pc.if_else(pa.array(removed, pa.bool_()), surv_ids, pa.scalar(None, pa.string())),
         "similarity": pa.array(sim, pa.float64(), mask=~removed),
+        "row": pa.array(nodes[sel].astype(np.int64)),
     })
     return state, int(removed.sum()), int(np.unique(root[in_cluster]).size)

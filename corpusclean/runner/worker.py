@@ -65,8 +65,10 @@ class ShardRunner:
         self._shared = shared
         self._scratch: list[Path] = []
 
-    def stage(self, i: int, output: RunFolder | None = None) -> Stage:
-        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
+    def stage(self, i: int, output: RunFolder | None = None, shard: str | None = None) -> Stage:
+        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2):
+        once per process, or before each ``shard`` when the stage splits its state by shard
+        (read where it is, even on an object store: only that shard's rows)."""
         if i not in self._stages:
             spec = self.specs[i]
             key = f"{spec.name}:{json.dumps(spec.params, sort_keys=True, default=str)}"
@@ -78,7 +80,9 @@ class ShardRunner:
                     self._shared[key] = st
             self._stages[i] = st
         st = self._stages[i]
-        if output is not None and isinstance(st, GlobalStage) and i not in self._states:
+        if output is not None and isinstance(st, GlobalStage) and st.state_per_shard and shard is not None:
+            st.load_state(output.state_dir(self.specs[i]), shard=shard)  # type: ignore[arg-type]
+        elif output is not None and isinstance(st, GlobalStage) and i not in self._states:
             state = output.state_dir(self.specs[i])
             if isinstance(state, RemotePath):  # stages read local files: download the state once
                 local = local_scratch("corpusclean-state-")
@@ -137,7 +141,7 @@ class ShardRunner:
             write_parquet(rejected, output.rejected_part(READ_FOLDER, key))
             stats["read"] = read_info["stats"]
             stats["docs"] += rejected.num_rows
-        stages = [self.stage(i, output) for i in seg.stages]
+        stages = [self.stage(i, output, key) for i in seg.stages]
         # consecutive filters run fused, document by document (one tokenisation per document)
         for i, (out, seconds) in zip(seg.stages, run_streaming(stages, table)):
             spec = self.specs[i]
@@ -157,7 +161,8 @@ class ShardRunner:
             gstage = self.stage(seg.scan_for)
             assert isinstance(gstage, GlobalStage)
             t0 = time.perf_counter()
-            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
+            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key),
+                          row_groups_by=gstage.scan_row_groups)
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
 

@@ -65,7 +65,9 @@ def test_file_uri_run_matches_a_local_run(tmp_path: Path) -> None:
     assert final.is_dir() and not final.is_symlink()
     assert pq.read_table(final).num_rows == pq.read_table(tmp_path / "local" / "final").num_rows
     # the global state was uploaded next to the stage, as in a local run
-    assert (tmp_path / "remote" / "02_domain_cap" / "_global" / "over_cap.parquet").exists()
+    # ... split by shard (pass 2 loads only its shard's rows), one file per shard
+    shards = sorted(p.stem for p in (tmp_path / "remote" / "02_domain_cap" / "_global" / "over_cap").glob("*.parquet"))
+    assert shards == sorted(p.stem[5:] for p in (tmp_path / "local" / "02_domain_cap" / "_scan").glob("part-*.parquet"))
     assert not list((tmp_path / "remote").rglob("*.tmp"))
 
 
