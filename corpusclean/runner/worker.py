@@ -60,6 +60,8 @@ class ShardRunner:
         self.config = config
         self.specs = config.stages
         self.segments = plan_segments(stage_kinds(self.specs))
+        #: Stages whose full kept documents a later pass reads (segment sources).
+        self._handoffs = {seg.source for seg in self.segments if seg.source >= 0}
         self._stages: dict[int, Stage] = {}
         self._states: set[int] = set()
         self._shared = shared
@@ -149,11 +151,12 @@ class ShardRunner:
             if n_kept + n_rej != n_in:
                 raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
                                    f"{n_in} in, {n_kept} kept + {n_rej} rejected")
-            write_parquet(out.kept, output.kept_part(spec, key))
-            write_parquet(out.rejected, output.rejected_part(spec, key))
+            written = self._write_kept(output, i, key, out.kept)
+            written += write_parquet(out.rejected, output.rejected_part(spec, key))
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                "bytes_written": written,
                 "details": _top_details(out.rejected), "counters": out.counters,
             }
             table = out.kept
@@ -161,10 +164,29 @@ class ShardRunner:
             gstage = self.stage(seg.scan_for)
             assert isinstance(gstage, GlobalStage)
             t0 = time.perf_counter()
-            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key),
-                          row_groups_by=gstage.scan_row_groups)
+            stats["scan_bytes"] = write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key),
+                                                row_groups_by=gstage.scan_row_groups)
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
+
+
+    def _write_kept(self, output: RunFolder, i: int, key: str, kept: pa.Table) -> int:
+        """Store stage ``i``'s kept documents of shard ``key`` as the config asks; return bytes written.
+
+        The last stage writes ``final/``. Another stage writes full documents with
+        ``write_kept: all`` or when a later pass reads them (its hand-off, removed by the driver
+        once consumed), and its signals (``id`` + its own columns) unless ``write_kept: all``.
+        """
+        spec = self.specs[i]
+        if i == len(self.specs) - 1:
+            return write_parquet(kept, output.final_part(key))
+        written = 0
+        if self.config.write_kept == "all" or i in self._handoffs:
+            written += write_parquet(kept, output.kept_part(spec, key))
+        if self.config.write_kept != "all":
+            own = [c for c in self._stages[i].columns if c in kept.column_names and c != "id"]
+            written += write_parquet(kept.select(["id", *own]), output.signals_part(spec, key))
+        return written
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:
