@@ -14,6 +14,7 @@ Only then is the tree constructed, with the safe constructor (no Python objects)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -46,7 +47,8 @@ def _check(node: yaml.Node, path: str, depth: int, sizes: dict[int, int]) -> int
                 mark = key_node.start_mark
                 where = f"line {mark.line + 1}, column {mark.column + 1}"
                 if key in seen:
-                    raise ConfigError(f"{path or 'config'}: {key!r} appears twice "
+                    entry = " in one entry" if re.fullmatch(r"stages\[\d+\]", path) else ""
+                    raise ConfigError(f"{path or 'config'}: {key!r} appears twice{entry} "
                                       f"({seen[key]} and {where}); write it once")
                 seen[key] = where
             size += _check(value_node, _child_path(path, key), depth + 1, sizes)

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from corpusclean.config import ConfigError, PipelineConfig, diff_configs
-from corpusclean.errors import RunError  # noqa: E402,F401  (re-exported)
+from corpusclean.config import PipelineConfig, diff_configs
+from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
-from corpusclean.io.readers import expand_inputs
 from corpusclean.io.storage import getsize
 from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.readers import expand_inputs
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.version import __version__
@@ -282,4 +282,5 @@ def load_stats(output: str | Path) -> dict[str, Any]:
     return RunFolder(output).read_stats()
 
 
+# RunError is re-exported for callers that import it from here (corpusclean/cli.py); new code: corpusclean.errors
 __all__ = ["RunError", "collect_stats", "funnel_table", "load_stats", "run"]

@@ -373,7 +373,6 @@ def load_stages() -> dict[str, type[Stage]]:
     """
     global _loaded
     if not _loaded:
-        _loaded = True
         import corpusclean.stages as pkg
 
         for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
@@ -387,6 +386,7 @@ def load_stages() -> dict[str, type[Stage]]:
             except Exception as e:
                 raise ConfigError(f"entry point {ENTRY_POINT_GROUP}:{ep.name} = {ep.value}: cannot import "
                                   f"({type(e).__name__}: {e})") from None
+        _loaded = True
     return STAGES
 
 

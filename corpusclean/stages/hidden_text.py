@@ -4,20 +4,23 @@ Gopher (Rae et al. 2021, appendix A.1.1) motivates its quality rules with text "
 human consumption (such as keywords for search-engine optimisation)". Two forms are checked on the
 page's HTML, so this stage runs *before* ``extract``:
 
-1. **Hidden keywords.** Text a browser would not show: ``display:none``, ``visibility:hidden``,
-   the ``hidden`` attribute, ``opacity:0``, ``font-size`` ≤ 1px, text colour equal to the
-   background (inline styles, ``<font color>``, ``bgcolor``, and simple tag/class/id rules of the
-   page's own ``<style>`` blocks), off-screen positioning, zero-size or clipped boxes, and
-   ``<noscript>``/``<noframes>`` blocks. Pages legitimately hide things (menus, modals, cookie
-   banners, collapsed FAQ answers, screen-reader labels), so a hidden block counts as *suspicious*
-   by its amount and shape, not its presence: same-site link text (menus) never counts; a block
-   of ≤ 3 words (a label) never counts; prose (function words present, not repetitive) hidden by
-   display/visibility/off-screen counts as benign (modals, tabs); keyword-shaped text (no
-   function words, comma lists, a few terms repeated) counts; and anything hidden by the methods
-   no honest page uses for text (colour = background, font-size ≤ 1px) always counts.
-2. **Keyword stuffing** in visible text, ``<title>``, ``<meta name=keywords|description>`` and
-   ``alt`` attributes: the longest run of short comma/pipe-separated items (``keyword_run``) and
-   the share of all visible words taken by the most frequent content term (``top_term_share``).
+1. **Hidden keywords.** Which text a reader cannot see is decided by
+   :func:`corpusclean.html.visibility.walk` (box hiding: ``display:none``, ``hidden``,
+   off-screen, clipped, ``<noscript>``…; paint hiding: a *known* text colour on a *known*,
+   indistinguishable background, or a known size ≤ 1px — unknown colours never count). Pages
+   legitimately hide things (menus, dialogs, cookie notices in any language, tab panels,
+   widgets, galleries), so box-hidden text counts as *suspicious* by its shape, text node by
+   text node (:func:`keyword_shaped`): keyword lists, a term repeated, or no sentence shape;
+   labels and buttons (≤ 3 words), same-site link text (menus), share buttons and prose never
+   count; a block of external links (a link farm) counts whole. Paint-hidden text always counts.
+2. **Keyword stuffing** in what readers see: the longest run of short comma/pipe-separated items
+   in visible text, ``<title>`` and ``alt``, when the list repeats its keywords (``keyword_run``;
+   a tag cloud of distinct tags is ordinary); items of ``<meta name=keywords|
+   description>`` that repeat an earlier item (``meta_repeats``: a long list of distinct
+   keywords is ordinary, the same keywords over and over is stuffing); and the share of
+   running-text words taken by the most frequent content term (``top_term_share``), counted
+   script-aware so Chinese and Japanese text has its real length (:func:`word_units`), with a
+   lower limit for a term the page's ``<title>`` does not name (``unnamed_term_share``).
 
 Signals are stored as columns (``retunable``); ``decide`` uses only them and the thresholds.
 """
@@ -27,15 +30,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from corpusclean.stages._html import parse_html
+from corpusclean.html.visibility import PAINT_METHODS, HiddenBlock, walk
 from corpusclean.stages.base import FilterStage, Verdict, param, register
 from corpusclean.text import words
 
-# Function words of the most common web languages: prose has many, keyword lists almost none.
+# Function words of common web languages: prose has many, keyword lists almost none.
+# (:func:`is_prose` also accepts sentence-shaped text in any other language.)
 FUNCTION_WORDS = frozenset("""
 a an the and or but nor so yet if then than that this these those there here is are was were be been
 being am do does did have has had will would shall should can could may might must of in on at by for
@@ -45,219 +48,58 @@ when where why how not no all any each some such very just also only more most o
 up out off again further once both few many much every own let lets
 der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren wird werden
 mit von zu zum zur im in auf für nicht sich auch als wie bei nach aus noch nur so dass er sie es wir ihr
+ich du mich mir dich dir mein meine meinen uns euch hat habe hatte man wenn was
+um ihre ihren sie sich bitte diese dieser dieses kann können
 le la les un une des du de et ou mais est sont était dans sur pour par avec pas que qui ce cette il
-elle nous vous ils elles au aux en se sa son ses leur
+elle nous vous ils elles au aux en se sa son ses leur votre vos
 el los las unos unas y o pero es son era del al en por para con sin que se su sus lo como más este esta
 il lo gli uno e ed di da nel nella per con non che è sono questo questa
 o os as um uma e ou mas é são do da dos das no na em por para com não que se
 de het een en of maar is zijn was waren van in op voor met niet dat die dit er ook
+i w z na do się nie to jest że jak o po dla od za ze są
+a v ve se na je že s z do o k to jako pro jsou
+och att det som en ett är på av för med inte den till har om
+og at det som en et er på af for med ikke den til har om
+ve bir bu ile için da de mi ne olarak
+и в во не на что с со как по к у из за от о это для
 """.split())
 
-_SEP_RE = re.compile(r"[,;|/·•]+")
+_SEP_RE = re.compile(r"[,;|/·•、，；]+")
+_UNBROKEN_RE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _SENTENCE_END = re.compile(r"[.!?。！？]")
-_SKIP_TAGS = frozenset({"script", "style", "template", "head", "select", "option", "textarea", "svg",
-                        "math", "object", "embed", "iframe", "canvas", "audio", "video", "pre", "code"})
-_NOSCRIPT_TAGS = frozenset({"noscript", "noframes"})
-_STRONG_METHODS = frozenset({"color", "font_size"})  # never used by honest pages to hide prose
-_NEG_PX = re.compile(r"^-\s*(\d+(?:\.\d+)?)(px|em|rem|pt|%|vw|vh)?$")
-
-_NAMED_COLORS = {
-    "white": (255, 255, 255), "black": (0, 0, 0), "red": (255, 0, 0), "green": (0, 128, 0),
-    "blue": (0, 0, 255), "yellow": (255, 255, 0), "gray": (128, 128, 128), "grey": (128, 128, 128),
-    "silver": (192, 192, 192), "maroon": (128, 0, 0), "navy": (0, 0, 128), "purple": (128, 0, 128),
-    "teal": (0, 128, 128), "olive": (128, 128, 0), "lime": (0, 255, 0), "aqua": (0, 255, 255),
-    "cyan": (0, 255, 255), "fuchsia": (255, 0, 255), "magenta": (255, 0, 255), "orange": (255, 165, 0),
-    "whitesmoke": (245, 245, 245), "snow": (255, 250, 250), "ivory": (255, 255, 240),
-    "beige": (245, 245, 220), "linen": (250, 240, 230), "ghostwhite": (248, 248, 255),
-    "lightgray": (211, 211, 211), "lightgrey": (211, 211, 211), "darkgray": (169, 169, 169),
-    "darkgrey": (169, 169, 169), "gainsboro": (220, 220, 220), "pink": (255, 192, 203),
-    "brown": (165, 42, 42), "darkblue": (0, 0, 139), "darkgreen": (0, 100, 0), "darkred": (139, 0, 0),
-}
-_TRANSPARENT = (-1, -1, -1)
-_HEX_RE = re.compile(r"#([0-9a-f]{3,8})\b")
-_RGB_RE = re.compile(r"rgba?\(\s*([\d.]+%?)[\s,]+([\d.]+%?)[\s,]+([\d.]+%?)(?:[\s,/]+([\d.]+%?))?\s*\)")
+_WS = re.compile(r"\s+")
 
 
-def parse_color(value: str | None) -> tuple[int, int, int] | None:
-    """A CSS/HTML colour as (r, g, b); ``transparent`` / alpha 0 as :data:`_TRANSPARENT`; else None."""
-    if not value:
-        return None
-    v = value.strip().lower()
-    if v == "transparent":
-        return _TRANSPARENT
-    m = _HEX_RE.search(v if v.startswith("#") else "#" + v if re.fullmatch(r"[0-9a-f]{6}", v) else v)
-    if m:
-        h = m.group(1)
-        if len(h) in (3, 4):
-            if len(h) == 4 and h[3] == "0":
-                return _TRANSPARENT
-            return (int(h[0] * 2, 16), int(h[1] * 2, 16), int(h[2] * 2, 16))
-        if len(h) in (6, 8):
-            if len(h) == 8 and h[6:] == "00":
-                return _TRANSPARENT
-            return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
-        return None
-    m = _RGB_RE.search(v)
-    if m:
-        def chan(s: str) -> int:
-            return round(float(s[:-1]) * 2.55) if s.endswith("%") else round(float(s))
-        if m.group(4) is not None:
-            a = m.group(4)
-            if (float(a[:-1]) / 100 if a.endswith("%") else float(a)) <= 0.05:
-                return _TRANSPARENT
-        return (chan(m.group(1)), chan(m.group(2)), chan(m.group(3)))
-    for token in re.split(r"[\s,]+", v):
-        if token in _NAMED_COLORS:
-            return _NAMED_COLORS[token]
-    return None
+def _unbroken_units(token: str) -> int:
+    """Word units of one whitespace token: 1, or for scripts written without spaces, per character.
 
-
-def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
-    """Colours a reader cannot tell apart (sum of channel differences ≤ 24, e.g. #fefefe on #fff)."""
-    return sum(abs(x - y) for x, y in zip(a, b)) <= 24
-
-
-def parse_decls(style: str | None) -> dict[str, str]:
-    """``"a: b; c: d"`` → ``{"a": "b", "c": "d"}`` (lower-cased, ``!important`` dropped)."""
-    out: dict[str, str] = {}
-    if not style:
-        return out
-    for decl in style.split(";"):
-        if ":" in decl:
-            k, v = decl.split(":", 1)
-            out[k.strip().lower()] = v.replace("!important", "").strip().lower()
-    return out
-
-
-def _px(value: str) -> float | None:
-    """A CSS length in px (em/rem/pt converted roughly), or None."""
-    m = re.match(r"^(-?\d*\.?\d+)\s*(px|pt|em|rem|%)?$", value.strip())
-    if not m:
-        return None
-    n, unit = float(m.group(1)), m.group(2) or "px"
-    return n * {"px": 1.0, "pt": 1.333, "em": 16.0, "rem": 16.0, "%": 0.16}[unit]
-
-
-def hiding_method(d: dict[str, str]) -> str | None:
-    """Which hiding technique a set of declarations uses (colour is checked separately)."""
-    if d.get("display", "").startswith("none"):
-        return "display"
-    if d.get("visibility", "") in ("hidden", "collapse"):
-        return "visibility"
-    op = d.get("opacity")
-    if op is not None:
-        try:
-            if float(op.rstrip("%")) / (100 if op.endswith("%") else 1) <= 0.05:
-                return "opacity"
-        except ValueError:
-            pass
-    fs = d.get("font-size")
-    if fs is not None:
-        px = _px(fs)
-        if px is not None and px <= 1.0:
-            return "font_size"
-    ti = d.get("text-indent")
-    if ti is not None:
-        px = _px(ti)
-        if px is not None and px <= -500:
-            return "offscreen"
-    if d.get("position") in ("absolute", "fixed"):
-        for side in ("left", "top", "right"):
-            px = _px(d.get(side, "0"))
-            if px is not None and px <= -500:
-                return "offscreen"
-    clip = d.get("clip", "") + " " + d.get("clip-path", "")
-    if "rect(0" in clip.replace(" ", "") or "rect(1px,1px,1px,1px)" in clip.replace(" ", "") \
-            or "inset(50%" in clip or "inset(100%" in clip:
-        return "clip"
-    w, h = _px(d.get("width", "auto")), _px(d.get("height", "auto"))
-    mh = _px(d.get("max-height", "none"))
-    tiny = (w is not None and w <= 1) or (h is not None and h <= 1) or (mh is not None and mh <= 1)
-    if tiny and d.get("overflow", "") in ("hidden", "clip"):
-        return "zero_size"
-    return None
-
-
-_SIMPLE_SELECTOR = re.compile(r"^([a-z][a-z0-9]*)?((?:[.#][\w-]+)*)$", re.I)
-
-
-class StyleSheet:
-    """The simple rules of a page's own ``<style>`` blocks: ``tag``, ``.class``, ``#id``, ``tag.class``.
-
-    Rules inside ``@media``/``@supports`` (conditional) and selectors with combinators or
-    pseudo-classes are ignored: they hide things only in some states (hover menus, print), which
-    is what legitimate pages do; keyword spam uses one plain rule.
+    Han, Hiragana and Katakana characters count one unit each (a Chinese word is 1-2 characters);
+    Thai, Lao, Khmer and Myanmar characters one unit per 3 (their words are longer). A token
+    mixing scripts counts the larger of 1 and its unbroken-script units.
     """
-
-    def __init__(self, css: str):
-        self.rules: list[tuple[str | None, frozenset[str], str | None, dict[str, str]]] = []
-        css = re.sub(r"/\*.*?\*/", " ", css, flags=re.S)
-        for selectors, body in _top_level_rules(css):
-            decls = parse_decls(body)
-            if not decls:
-                continue
-            for sel in selectors.split(","):
-                sel = sel.strip()
-                m = _SIMPLE_SELECTOR.match(sel)
-                if not sel or not m:
-                    continue
-                tag = (m.group(1) or "").lower() or None
-                parts = re.findall(r"([.#])([\w-]+)", m.group(2))
-                classes = frozenset(n.lower() for k, n in parts if k == ".")
-                ids = [n.lower() for k, n in parts if k == "#"]
-                self.rules.append((tag, classes, ids[0] if ids else None, decls))
-
-    def match(self, tag: str, classes: set[str], el_id: str | None) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for r_tag, r_classes, r_id, decls in self.rules:
-            if (r_tag is None or r_tag == tag) and r_classes <= classes and (r_id is None or r_id == el_id) \
-                    and (r_tag or r_classes or r_id):
-                out.update(decls)
-        return out
+    n = 0.0
+    for c in token:
+        o = ord(c)
+        if 0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF:
+            n += 1
+        elif 0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F or 0x1780 <= o <= 0x17FF:
+            n += 1 / 3
+    return max(1, round(n))
 
 
-def _top_level_rules(css: str) -> list[tuple[str, str]]:
-    """``selector { body }`` pairs at nesting depth 0; @-blocks are skipped whole."""
-    out: list[tuple[str, str]] = []
-    i, n = 0, len(css)
-    while i < n:
-        j = css.find("{", i)
-        if j < 0:
-            break
-        selector = css[i:j].strip()
-        depth, k = 1, j + 1
-        while k < n and depth:
-            if css[k] == "{":
-                depth += 1
-            elif css[k] == "}":
-                depth -= 1
-            k += 1
-        if selector.startswith("@"):
-            # "@import ...;" before a rule may precede it on the same chunk
-            if ";" in selector and not selector.rstrip().endswith(")"):
-                selector = selector.rsplit(";", 1)[1].strip()
-                if selector and not selector.startswith("@"):
-                    out.append((selector, css[j + 1:k - 1]))
-        else:
-            out.append((selector, css[j + 1:k - 1]))
-        i = k
-    return out
-
-
-def _host(url: str | None) -> str:
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
+def _has_unbroken(token: str) -> bool:
+    """True if ``token`` holds characters of a script written without spaces."""
+    return not token.isascii() and _UNBROKEN_RE.search(token) is not None
 
 
 def keyword_run(text: str) -> int:
-    """Longest run of consecutive short (1-4 word) items separated by , ; | / · •."""
+    """Longest run of consecutive short (1-4 word) items separated by , ; | / · • (and CJK commas)."""
     best = run = 0
-    if sum(text.count(c) for c in ",;|/·•") < 2:
+    seps = text.count(",") + text.count(";") + text.count("|") + text.count("/")
+    if not text.isascii():
+        seps += sum(text.count(c) for c in "·•、，；")
+    if seps < 2:
         return 0
     pieces = _SEP_RE.split(text)
     if len(pieces) < 3:
@@ -272,167 +114,156 @@ def keyword_run(text: str) -> int:
     return best
 
 
+def stuffed_run(text: str) -> int:
+    """:func:`keyword_run` of a list that repeats its keywords, else 0.
+
+    A list repeats its keywords when ≥ 20 % of its items repeat an earlier item, or one word
+    appears in ≥ 30 % of its items ("cheap flights london, cheap flights paris, …"). A long list
+    of distinct tags (a tag cloud, an index) is ordinary.
+    """
+    run = keyword_run(text)
+    if run < 6:
+        return run
+    items = [" ".join(p.lower().split()) for p in _SEP_RE.split(text)]
+    items = [i for i in items if i]
+    if repeated_items(text) >= 0.2 * len(items):
+        return run
+    per_word = Counter(w for item in items for w in set(item.split()) if w not in FUNCTION_WORDS)
+    if per_word and per_word.most_common(1)[0][1] >= 0.3 * len(items):
+        return run
+    return 0
+
+
+def repeated_items(text: str) -> int:
+    """Items of a comma/pipe list that repeat an earlier item (case-insensitive): ``a, b, a`` → 1."""
+    seen: set[str] = set()
+    repeats = 0
+    for piece in _SEP_RE.split(text.lower()):
+        item = " ".join(piece.split())
+        if not item:
+            continue
+        if item in seen:
+            repeats += 1
+        seen.add(item)
+    return repeats
+
+
+def is_prose(ws: list[str], raw: str) -> bool:
+    """Sentence-shaped text, in any language: function words present, or sentences of ≥ 5 words.
+
+    A keyword blob has neither: no grammar words and, at most, "sentences" of one or two terms.
+    """
+    low = [w.lower() for w in ws]
+    if sum(1 for w in low if w in FUNCTION_WORDS) >= 0.15 * len(low):
+        return True
+    if not _SENTENCE_END.search(raw):
+        return False
+    sentences = [s for s in _SENTENCE_SPLIT.split(raw.strip()) if s.strip()]
+    return bool(sentences) and len(ws) / len(sentences) >= 5
+
+
 def keyword_shaped(ws: list[str], raw: str) -> bool:
-    """Text without sentence structure: few function words, a comma list, or a few terms repeated."""
+    """One run of hidden text (a text node) shaped as keywords rather than language.
+
+    Judged on text nodes of ≥ 4 words: a comma/pipe list of ≥ 6 short items; one content term
+    repeated (≥ 3 times and ≥ 15 % of the words); or, from 12 words on, no sentence shape at all
+    (:func:`is_prose`). Labels and buttons (≤ 3 words) are never judged, and headlines, form
+    hints and captions (under 12 words, often without grammar words) are not judged by shape:
+    that is what hidden interface (dialogs, tabs, teasers, widgets) is made of.
+    """
     n = len(ws)
     if n < 4:
         return False
-    low = [w.lower() for w in ws]
-    fw = sum(1 for w in low if w in FUNCTION_WORDS)
-    if fw / n < 0.15:
-        return True
     if keyword_run(raw) >= 6:
         return True
-    content = [w for w in low if w not in FUNCTION_WORDS]
+    content = [w.lower() for w in ws if w.lower() not in FUNCTION_WORDS]
     if len(content) >= 6:
         top = Counter(content).most_common(1)[0][1]
         if top >= 3 and top / n >= 0.15:
             return True
-    return False
+    return n >= 12 and not is_prose(ws, raw)
 
 
-class _Block:
-    __slots__ = ("method", "parts", "link_same", "link_ext")
+def judge_block(block: HiddenBlock) -> int:
+    """Suspicious words of one hidden block (0 = honest hiding). Same-site link text never counts.
 
-    def __init__(self, method: str):
-        self.method = method
-        self.parts: list[str] = []
-        self.link_same = 0
-        self.link_ext = 0
+    Paint hiding (colour = background, ≤ 1px text) counts every word: honest pages do not paint
+    text invisibly. Box hiding counts the words of keyword-shaped text nodes, or the whole block
+    when it is a link farm: ≥ 3 external links, not share buttons or links naming their site,
+    holding at least half its words.
+    """
+    segs = [s for s in block.segments if s.link != "same"]
+    sizes = [len(words(s.text)) for s in segs]
+    total = sum(sizes)
+    if not total:
+        return 0
+    if block.method in PAINT_METHODS:
+        return total
+    farm = [n for s, n in zip(segs, sizes) if s.link == "ext"]
+    if len(farm) >= 3 and sum(farm) * 2 >= total:
+        return total
+    return sum(n for s, n in zip(segs, sizes) if n >= 4 and keyword_shaped(words(s.text), s.text))
 
 
 def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     """All signals of one page (see :class:`HiddenText` for their meaning)."""
-    root = parse_html(html or "")
+    page = walk(html, url)
     sig: dict[str, Any] = {"visible_words": 0, "hidden_words": 0, "hidden_spam_words": 0,
                            "hidden_fraction": 0.0, "hidden_methods": None, "hidden_sample": None,
-                           "keyword_run": 0, "top_term_share": 0.0, "top_term": None}
-    if root is None:
-        return sig
-    css = " ".join("".join(s.itertext()) for s in root.iter("style"))
-    sheet = StyleSheet(css) if css.strip() else None
-    own_host = _host(url)
-    if not own_host:  # no URL: the host most links point to is the site's own
-        hosts = Counter(h for h in (_host(a.get("href")) for a in root.iter("a")) if h)
-        own_host = hosts.most_common(1)[0][0] if hosts else ""
-
-    visible_parts: list[str] = []
-    segments: list[str] = []  # visible text nodes + title/meta/alt, for keyword runs
-    blocks: list[_Block] = []
-    # iterative walk: (element, inherited fg, inherited bg, current hidden block, in-link host)
-    stack: list[tuple[Any, Any, Any, _Block | None, str | None]] = [(root, (0, 0, 0), (255, 255, 255), None, None)]
-    while stack:
-        el, fg, bg, block, link = stack.pop()
-        if isinstance(el, _TailMarker):
-            _emit(el.tail, block, link, visible_parts, segments)
-            continue
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if el.tail and el.tail.strip() and el is not root:
-            # the tail lives in the parent's context; pushed first, so emitted after the subtree
-            stack.append((_TailMarker(el.tail), fg, bg, block, link))
-        if tag in _SKIP_TAGS or not tag:
-            continue
-        attrib = el.attrib
-        decls: dict[str, str] = {}
-        if sheet is not None and sheet.rules:
-            decls = sheet.match(tag, set((attrib.get("class") or "").lower().split()),
-                                (attrib.get("id") or "").lower() or None)
-        if "style" in attrib:
-            decls = {**decls, **parse_decls(attrib.get("style"))}
-        if tag in ("font", "basefont") and attrib.get("color"):
-            decls.setdefault("color", attrib["color"])
-        if attrib.get("bgcolor"):
-            decls.setdefault("background-color", attrib["bgcolor"])
-        new_fg = parse_color(decls["color"]) if "color" in decls else None
-        bg_val = decls.get("background-color") or decls.get("background")
-        new_bg = parse_color(bg_val) if bg_val and "url(" not in bg_val else None
-        if bg_val and "url(" in bg_val:
-            new_bg = None
-            bg = (-2, -2, -2)  # an image behind: colours cannot be compared
-        fg = new_fg or fg
-        if new_bg is not None and new_bg != _TRANSPARENT:
-            bg = new_bg
-        if block is None:
-            method = None
-            if "hidden" in attrib and tag != "input":
-                method = "hidden_attr"
-            elif tag in _NOSCRIPT_TAGS:
-                method = "noscript"
-            elif decls:
-                method = hiding_method(decls)
-            # colours only need comparing where one of them changes (else the parent was checked)
-            if method is None and (new_fg is not None or new_bg is not None) and (
-                    fg == _TRANSPARENT or (fg[0] >= 0 and bg[0] >= 0 and _close(fg, bg))):
-                method = "color"
-            if method is not None:
-                block = _Block(method)
-                blocks.append(block)
-        if tag == "a" and attrib.get("href"):
-            h = _host(attrib.get("href"))
-            link = "same" if (not h or h == own_host) else "ext"
-        if tag == "img" and attrib.get("alt") and block is None:
-            segments.append(attrib["alt"])
-        text = el.text
-        if text and text.strip():
-            _emit(text, block, link, visible_parts, segments)
-        for ch in reversed(el):
-            stack.append((ch, fg, bg, block, link))
-
-    head_texts = []
-    title = root.find(".//title")
-    if title is not None and title.text:
-        head_texts.append(title.text)
-    for meta in root.iter("meta"):
-        if (meta.get("name") or "").lower() in ("keywords", "description") and meta.get("content"):
-            head_texts.append(meta.get("content"))
-    segments.extend(head_texts)
-
-    # running text (nodes of >= 8 words) is where term repetition is measured; UI labels repeated
-    # once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
+                           "keyword_run": 0, "meta_repeats": 0, "top_term_share": 0.0, "top_term": None,
+                           "unnamed_term_share": 0.0}
+    # running text (nodes of >= 8 word units) is where term repetition is measured; UI labels
+    # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
     memo: dict[str, str] = {}
-    prose = _word_counts(" ".join(p for p in visible_parts if p.count(" ") >= 7).lower(), memo)
-    rest = _word_counts(" ".join(p for p in visible_parts if p.count(" ") < 7).lower(), memo)
-    n_prose = sum(prose.values())
-    n_visible = n_prose + sum(rest.values())
+    prose_parts, rest_parts = [], []
+    for part in page.visible:  # >= 8 words: 7 spaces; unspaced scripts by their word units
+        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
+                                    and sum(map(_unbroken_units, part.split())) >= 8):
+            prose_parts.append(part)
+        else:
+            rest_parts.append(part)
+    prose = _word_counts(" ".join(prose_parts).lower(), memo)
+    rest = _word_counts(" ".join(rest_parts).lower(), memo)
+    n_prose = word_units(prose)
+    n_visible = n_prose + word_units(rest)
     sig["visible_words"] = n_visible
-    hidden_total = 0
-    spam_words = 0
+    hidden_total = spam_words = 0
     methods: set[str] = set()
     sample: list[str] = []
-    for b in blocks:
-        raw = " ".join(b.parts)
-        ws = words(raw)
-        hidden_total += len(ws)
-        counted = len(ws) - b.link_same  # same-site link text: menus
-        if counted <= 0:
-            continue
-        if b.method in _STRONG_METHODS:
-            suspicious = counted >= 1
-        elif counted <= 3:
-            suspicious = False
-        else:
-            suspicious = keyword_shaped(ws, raw) or b.link_ext * 2 >= len(ws)
-        if suspicious:
+    for b in page.blocks:
+        hidden_total += sum(len(words(s.text)) for s in b.segments)
+        counted = judge_block(b)
+        if counted:
             spam_words += counted
             methods.add(b.method)
             if sum(len(s) for s in sample) < 160:
-                sample.append(_WS.sub(" ", raw).strip())
+                sample.append(_WS.sub(" ", " ".join(s.text for s in b.segments)).strip())
     sig["hidden_words"] = hidden_total
     sig["hidden_spam_words"] = spam_words
     sig["hidden_fraction"] = spam_words / (n_visible + spam_words) if spam_words else 0.0
     sig["hidden_methods"] = ",".join(sorted(methods)) or None
     sig["hidden_sample"] = " | ".join(sample)[:200] or None
-    sig["keyword_run"] = max((keyword_run(s) for s in segments), default=0)
+    sig["keyword_run"] = max((stuffed_run(s) for s in (*page.visible, *page.alts, page.title)), default=0)
+    sig["meta_repeats"] = max((repeated_items(page.metas.get(k, "")) for k in ("keywords", "description")),
+                              default=0)
     if n_prose >= 100:
+        named = {w.lower() for w in words(page.title)}
         for term, count in prose.most_common():
-            if len(term) > 2 and term not in FUNCTION_WORDS and not term.isdigit():
-                sig["top_term_share"] = count / n_prose
-                sig["top_term"] = term
-                break
+            if len(term) > 2 and term not in FUNCTION_WORDS and not term.isdigit() and not _has_unbroken(term):
+                if sig["top_term"] is None:
+                    sig["top_term_share"] = count / n_prose
+                    sig["top_term"] = term
+                if term not in named:
+                    sig["unnamed_term_share"] = count / n_prose
+                    break
     return sig
 
 
-_WS = re.compile(r"\s+")
+def word_units(counts: Counter[str]) -> int:
+    """Script-aware number of words of a word → count table (:func:`corpusclean.text.words`, with
+    tokens of unspaced scripts counted by :func:`_unbroken_units`)."""
+    return sum(counts.values()) + sum(c * (_unbroken_units(w) - 1) for w, c in counts.items()
+                                      if not w.isascii() and _UNBROKEN_RE.search(w))
 
 
 def _word_counts(text: str, memo: dict[str, str]) -> Counter[str]:
@@ -452,30 +283,6 @@ def _word_counts(text: str, memo: dict[str, str]) -> Counter[str]:
     return out
 
 
-class _TailMarker:
-    """A stack entry standing for an element's tail text (emitted in its parent's context)."""
-
-    __slots__ = ("tail",)
-    tag = "#tail"
-
-    def __init__(self, tail: str):
-        self.tail = tail
-
-
-def _emit(text: str, block: _Block | None, link: str | None, visible: list[str], segments: list[str]) -> None:
-    if block is None:
-        visible.append(text)
-        segments.append(text)
-        return
-    block.parts.append(text)
-    if link is not None:
-        n = len(words(text))
-        if link == "same":
-            block.link_same += n
-        else:
-            block.link_ext += n
-
-
 @register("hidden_text")
 class HiddenText(FilterStage):
     """Rejects pages with hidden keywords or keyword stuffing; stores the signals as columns.
@@ -484,9 +291,13 @@ class HiddenText(FilterStage):
     ``hidden_spam_words`` (the part judged suspicious by amount and shape, see module doc);
     ``hidden_fraction`` (= spam / (visible + spam)); ``hidden_methods`` (how it was hidden);
     ``hidden_sample`` (the first ~200 characters of it, to audit); ``keyword_run`` (longest run
-    of short separated items in visible text, title, meta keywords/description, alt);
-    ``top_term_share`` and ``top_term`` (the most frequent content word's share of the words of
-    running text, i.e. visible text nodes of ≥ 8 words, pages with ≥ 100 such words only).
+    of short separated items in visible text, title, alt, in lists that repeat their keywords:
+    :func:`stuffed_run`); ``meta_repeats`` (items of meta
+    keywords/description repeating an earlier item); ``top_term_share`` and ``top_term`` (the
+    most frequent content word's share of the word units of running text, i.e. visible text
+    nodes of ≥ 8 units, pages with ≥ 100 such units only; :func:`word_units`);
+    ``unnamed_term_share`` (the same for the most frequent content word the ``<title>`` does not
+    name: a page's own subject is in its title, a stuffed term usually is not).
     """
 
     requires = ("html", "url")
@@ -494,13 +305,16 @@ class HiddenText(FilterStage):
     columns = {
         "visible_words": pa.int32(), "hidden_words": pa.int32(), "hidden_spam_words": pa.int32(),
         "hidden_fraction": pa.float32(), "hidden_methods": pa.string(), "hidden_sample": pa.string(),
-        "keyword_run": pa.int32(), "top_term_share": pa.float32(), "top_term": pa.string(),
+        "keyword_run": pa.int32(), "meta_repeats": pa.int32(), "top_term_share": pa.float32(), "top_term": pa.string(),
+        "unnamed_term_share": pa.float32(),
     }
 
     thresholds = {"hidden_spam_words": ("max_hidden_words", "max"),
                   "hidden_fraction": ("max_hidden_fraction", "max"),
                   "keyword_run": ("max_keyword_run", "max"),
-                  "top_term_share": ("max_top_term_share", "max")}
+                  "meta_repeats": ("max_meta_repeats", "max"),
+                  "top_term_share": ("max_top_term_share", "max"),
+                  "unnamed_term_share": ("max_unnamed_term_share", "max")}
 
     max_hidden_words: int = param(8, "Reject when this many suspicious hidden words or more (hidden_keywords)")
     max_hidden_fraction: float = param(
@@ -508,12 +322,19 @@ class HiddenText(FilterStage):
     min_hidden_words: int = param(4, "hidden_fraction applies only from this many suspicious hidden words")
     max_keyword_run: int = param(
         25, "Reject when a run of this many short comma/pipe-separated items or more appears (keyword_stuffing)")
+    max_meta_repeats: int = param(
+        8, "Reject when meta keywords/description repeat an earlier item this often or more (keyword_stuffing)")
     max_top_term_share: float = param(
-        0.06, "Reject when one content word is this share of running-text words or more (term_repetition)")
+        0.12, "Reject when one content word is this share of running-text words or more (term_repetition); "
+              "focused articles name their subject at 5-8 %, stuffed pages at 15 % and more")
+    max_unnamed_term_share: float = param(
+        0.08, "Reject when one content word the <title> does not name is this share of running-text words "
+              "or more (term_repetition): a page's own subject is named in its title")
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_hidden_fraction <= 1 or not 0 < self.max_top_term_share <= 1:
-            raise ValueError("max_hidden_fraction and max_top_term_share must be in (0, 1]")
+        for name in ("max_hidden_fraction", "max_top_term_share", "max_unnamed_term_share"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1]")
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -532,7 +353,13 @@ class HiddenText(FilterStage):
         run = signals.get("keyword_run") or 0
         if run >= self.max_keyword_run:
             return "keyword_stuffing", f"keyword_run={run}"
+        repeats = signals.get("meta_repeats") or 0
+        if repeats >= self.max_meta_repeats:
+            return "keyword_stuffing", f"meta_repeats={repeats}"
         share = signals.get("top_term_share") or 0.0
         if share >= self.max_top_term_share:
             return "term_repetition", f"{signals.get('top_term')!r} is {share:.3f} of words"
+        unnamed = signals.get("unnamed_term_share") or 0.0
+        if unnamed >= self.max_unnamed_term_share:
+            return "term_repetition", f"a term the title does not name is {unnamed:.3f} of words"
         return None

@@ -27,7 +27,7 @@ PARAM_TWICE = "workers: 1\nstages:\n  - gopher_quality: {min_doc_words: 50, min_
 
 
 @pytest.mark.parametrize("text, message", [
-    (STAGE_TWICE, "stages[0]: 'gopher_quality' appears twice (line 3, column 5 and line 4, column 5)"),
+    (STAGE_TWICE, "stages[0]: 'gopher_quality' appears twice in one entry (line 3, column 5 and line 4, column 5)"),
     (PARAM_TWICE, "stages[0].gopher_quality: 'min_doc_words' appears twice (line 3, column 22 and line 3, column 41)"),
     # variants of the kind: a top-level key twice, a block-style parameter twice, a nested input key
     ("workers: 1\nshard_size: 10\nworkers: 2\n", "config: 'workers' appears twice"),

@@ -14,9 +14,9 @@ from conftest import make_warc
 from helper_stages import make_inputs
 
 from corpusclean.config import parse_config
-from corpusclean.io.readers import expand_inputs, read_chunks
 from corpusclean.io.storage import RemotePath, as_path
 from corpusclean.output.writer import read_parquet, write_parquet
+from corpusclean.readers import expand_inputs, read_chunks
 from corpusclean.runner import run
 
 PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
@@ -115,7 +115,7 @@ def test_remote_inputs_expand_like_local_ones(tmp_path: Path) -> None:
     assert [p.split("://", 1)[1] for p, _ in expand_inputs([uri])] == [p for p, _ in expand_inputs([str(inputs)])]
     assert [f for f, _ in expand_inputs([f"{uri}/*.warc.gz"])] == [f"{uri}/a.warc.gz"]
     assert [f for f, _ in expand_inputs([f"{uri}/sub/c.warc.gz"])] == [f"{uri}/sub/c.warc.gz"]
-    from corpusclean.io.readers import InputError
+    from corpusclean.errors import InputError
 
     with pytest.raises(InputError, match="no such object"):
         expand_inputs([f"{uri}/missing.warc.gz"])

@@ -86,3 +86,25 @@ def test_a_module_that_is_not_importable_is_a_one_line_config_error(tmp_path: Pa
     done = _cli(env, "validate", str(cfg))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "modules[0]: cannot import 'my_user_stages': ModuleNotFoundError" in done.stderr
+
+
+def test_an_installed_package_declares_its_stages_in_the_entry_point_group(tmp_path: Path) -> None:
+    """``[project.entry-points."corpusclean.stages"]`` of an installed distribution: its stage is
+    known without ``modules:``, in the driver and in spawned workers."""
+    site = tmp_path / "site"
+    (site / "ep_user_stages").mkdir(parents=True)
+    (site / "ep_user_stages" / "__init__.py").write_text(USER_MODULE.replace("user_min_chars", "ep_min_chars"))
+    dist = site / "ep_user_stages-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ep-user-stages\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[corpusclean.stages]\nmin_chars = ep_user_stages\n")
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps({"id": f"d{i}", "text": "z" * i}) + "\n" for i in range(8)))
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"input": str(data), "output": str(tmp_path / "out"), "shard_size": 3,
+                                   "executor": {"workers": 2}, "stages": [{"ep_min_chars": {"min_chars": 5}}]}))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(site)]))
+    done = _cli(env, "run", str(cfg), "--quiet")
+    assert done.returncode == 0, done.stderr
+    stage = RunFolder(tmp_path / "out").read_stats()["stages"][0]
+    assert (stage["kept"], stage["rejected_by_reason"]) == (3, {"ep_min_chars.too_short": 5})

@@ -5,7 +5,7 @@ on every machine. Every spam page hides search-engine keywords (or stuffs them) 
 techniques the stage claims to catch; every normal page hides things the way honest sites do
 (dropdown menus, modals, cookie banners, screen-reader labels, collapsed FAQ answers, tabs,
 templates, icons, image-replaced logos, ``<noscript>`` notices) and may use a dark theme.
-Used by ``tests/test_hidden_text.py`` and ``scripts/benches/extract.py``.
+Used by ``tests/stages/test_hidden_text.py``, ``scripts/benches/fidelity_hidden.py`` and ``scripts/benches/extract.py``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusclean.config import ConfigError, diff_configs, load_config, parse_config
+from corpusclean.config import diff_configs, load_config, parse_config
+from corpusclean.errors import ConfigError
 
 
 def err(data) -> str:
@@ -106,3 +107,54 @@ def test_modules_that_cannot_be_imported_name_the_key() -> None:
         "modules[0]: cannot import 'no_such_module_xyz': ModuleNotFoundError: No module named "
         "'no_such_module_xyz' (is its folder on PYTHONPATH?)")
     assert err({"modules": "json"}) == "modules: expected a list of strings, got 'json'"
+
+
+def _load(tmp_path: Path, text: str) -> str:
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    return str(e.value)
+
+
+def _dup(tmp_path: Path, text: str) -> str:
+    """The error for a repeated key, without its '(line …, column …)' position."""
+    return _load(tmp_path, text).split(" (line ")[0]
+
+
+def test_a_key_written_twice_is_refused_with_its_path(tmp_path: Path) -> None:
+    """Handed case config-duplicate-keys: yaml.safe_load keeps the last value silently."""
+    assert _dup(tmp_path, "stages:\n  - gopher_quality: {min_doc_words: 50}\n"
+                           "    gopher_quality: {min_doc_words: 100}\n") == (
+        "stages[0]: 'gopher_quality' appears twice in one entry")
+    assert _dup(tmp_path, "stages:\n  - gopher_quality: {min_doc_words: 50, min_doc_words: 100}\n") == (
+        "stages[0].gopher_quality: 'min_doc_words' appears twice")
+    # the same fault elsewhere: a top-level key, an input option, a nested test-set field
+    assert _dup(tmp_path, "output: a\noutput: b\nstages: [passthrough]\n") == "config: 'output' appears twice"
+    assert _dup(tmp_path, "input: {paths: [x.jsonl], text_field: body, text_field: text}\n") == (
+        "input: 'text_field' appears twice")
+    assert _dup(tmp_path, "stages:\n  - passthrough: {}\n  - decontaminate:\n      test_sets:\n"
+                           "        - {name: a, name: b, path: x.jsonl}\n") == (
+        "stages[1].decontaminate.test_sets[0]: 'name' appears twice")
+
+
+def test_repeated_stage_entries_and_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
+    p = tmp_path / "ok.yaml"
+    p.write_text("stages:\n  - domain_cap: &cap {max_per_domain: 3}\n  - domain_cap:\n      <<: *cap\n"
+                 "  - gopher_quality: {min_doc_words: 50}\n  - gopher_quality: {min_doc_words: 100}\n")
+    cfg = load_config(p)
+    assert [s.params for s in cfg.stages] == [{"max_per_domain": 3}, {"max_per_domain": 3},
+                                               {"min_doc_words": 50}, {"min_doc_words": 100}]
+
+
+def test_cli_validate_refuses_a_duplicate_key_with_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpusclean.cli import main
+
+    p = tmp_path / "c.yaml"
+    p.write_text("stages:\n  - gopher_quality: {min_doc_words: 50, min_doc_words: 100}\n")
+    result = CliRunner().invoke(main, ["validate", str(p)])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: stages[0].gopher_quality: 'min_doc_words' appears twice "
+                                     "(line 2, column 22 and line 2, column 41); write it once")

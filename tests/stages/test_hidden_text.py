@@ -10,7 +10,7 @@ import pytest
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 
-DATA = Path(__file__).parent / "data" / "html"
+DATA = Path(__file__).parents[1] / "data" / "html"
 _spec = importlib.util.spec_from_file_location("labelled_pages", DATA / "labelled.py")
 labelled = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(labelled)  # type: ignore[union-attr]
