@@ -84,24 +84,31 @@ def _block(b: int, vocab: np.ndarray) -> tuple[list[str], np.ndarray]:
     return [" ".join(row) for row in words], planted
 
 
+def ensure_block(b: int, vocab: list[np.ndarray]) -> tuple[Path, Path]:
+    """Generate block ``b`` into the cache unless there (``vocab``: a one-item cache, filled on need)."""
+    path, mpath = CACHE / f"block-{b:04d}.jsonl.gz", CACHE / f"block-{b:04d}.planted.npy"
+    if not (path.exists() and mpath.exists()):
+        if not vocab:
+            vocab.append(_vocabulary())
+        texts, planted = _block(b, vocab[0])
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with gzip.open(tmp, "wt", compresslevel=6) as f:
+            for i, t in enumerate(texts):
+                d = b * BLOCK + i
+                f.write(json.dumps({"id": f"d{d:08d}", "text": t,
+                                    "url": f"https://site{d % 997}.example/p/{d}"}) + "\n")
+        np.save(mpath, planted)
+        tmp.rename(path)
+    return path, mpath
+
+
 def corpus(n: int) -> tuple[list[Path], np.ndarray]:
     """The gzip JSONL files of the first ``n`` documents and the planted-duplicate mask."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    vocab = None
+    vocab: list[np.ndarray] = []
     files, masks = [], []
     for b in range(n // BLOCK):
-        path, mpath = CACHE / f"block-{b:04d}.jsonl.gz", CACHE / f"block-{b:04d}.planted.npy"
-        if not (path.exists() and mpath.exists()):
-            vocab = _vocabulary() if vocab is None else vocab
-            texts, planted = _block(b, vocab)
-            tmp = path.with_suffix(".tmp")
-            with gzip.open(tmp, "wt", compresslevel=6) as f:
-                for i, t in enumerate(texts):
-                    d = b * BLOCK + i
-                    f.write(json.dumps({"id": f"d{d:08d}", "text": t,
-                                        "url": f"https://site{d % 997}.example/p/{d}"}) + "\n")
-            np.save(mpath, planted)
-            tmp.rename(path)
+        path, mpath = ensure_block(b, vocab)
         files.append(path)
         masks.append(np.load(mpath))
     return files, np.concatenate(masks)
