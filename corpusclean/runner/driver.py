@@ -238,8 +238,8 @@ def _mb(n: int | None) -> str:
 def funnel_table(stats: dict[str, Any]) -> str:
     """The funnel as a text table: stage, in, kept, % kept, MB in, MB written, top reasons.
 
-    ``MB in``: the input files' bytes for ``read``, the documents' text (or HTML) bytes reaching a
-    stage for the others; ``MB written``: the Parquet bytes the stage wrote (kept or signal
+    ``MB in``: the records' bytes as read (decompressed) for ``read``, the documents' text (or
+    HTML) bytes reaching a stage for the others; ``MB written``: the Parquet bytes the stage wrote (kept or signal
     parts, rejected parts, and a global stage's scans), as written, before any clean-up. A last
     line gives the total written next to the input's bytes.
     """
