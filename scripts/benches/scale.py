@@ -176,13 +176,21 @@ def _tree_bytes(path: Path) -> int:
 
 
 def removed_ids(out: Path) -> set[str]:
-    """Ids of the documents any stage removed (read through RunFolder)."""
+    """Input ids (``source_id``: the reader qualifies ``id`` when there are several input files)
+    of the documents any stage removed, read through RunFolder."""
     run = RunFolder(out)
     ids: set[str] = set()
     for folder in run.stage_folders():
         for part in run.rejected_parts(folder):
-            ids.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+            names = pq.read_schema(part).names
+            col = "source_id" if "source_id" in names else "id"
+            ids.update(pq.read_table(part, columns=[col]).column(col).to_pylist())
     return ids
+
+
+def _index_bytes(out: Path) -> int:
+    """Bytes of the MinHash signature indexes (``write_index``) under the output."""
+    return sum(_tree_bytes(p) for p in out.glob("*/_global/index"))
 
 
 # ---------------------------------------------------------------------------------- bench
@@ -209,12 +217,13 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
                 cli += ["--input", str(f)]
             seconds, driver, worker, code = run_cli(cli, env)
             if code:
-                rows.append((f"{n / 1e6:g} M", "FAILED", code, "", "", "", "", "", "", ""))
+                rows.append((f"{n / 1e6:g} M", "FAILED", code, "", "", "", "", "", "", "", "", ""))
                 continue
             in_bytes = sum(f.stat().st_size for f in files)
             out_bytes = _tree_bytes(out)
             final = out / "final"
             final_bytes = _tree_bytes(final.resolve() if final.is_symlink() else final)
+            index_bytes = _index_bytes(out)
             removed = removed_ids(out)
             planted_ids = {f"d{i:08d}" for i in np.flatnonzero(planted)}
             recall = len(planted_ids & removed) / max(1, len(planted_ids))
@@ -226,7 +235,7 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
             rows.append((f"{n / 1e6:g} M", f"{seconds:.0f}", f"{n / seconds:,.0f}", f"{driver:,.0f}",
                          f"{worker:,.0f}", f"{in_bytes / MIB:,.0f}", f"{out_bytes / in_bytes:.2f}",
                          f"{final_bytes / in_bytes:.2f}", f"{len(removed):,}", f"{100 * recall:.2f}",
-                         "-" if len(decisions) == 1 else f"{worst:,}"))
+                         "-" if len(decisions) == 1 else f"{worst:,}", f"{index_bytes / in_bytes:.2f}"))
             print(f"  {n:,} docs: generated/cached in {gen:.0f} s, run {seconds:.0f} s", file=sys.stderr)
             shutil.rmtree(out, ignore_errors=True)
     finally:
@@ -234,6 +243,7 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
     print_table(
         f"scale: exact_dedup + minhash_dedup (ngram 5) via the CLI, {workers} workers, shards of {SHARD_SIZE:,}",
         ["docs", "wall s", "docs/s", "driver MiB", "worker MiB", "input MiB", "out/in", "final/in",
-         "removed", "planted recall %", "diff vs smaller"], rows)
+         "removed", "planted recall %", "diff vs smaller", "index/in"], rows)
     print("targets: worker MiB flat (within 10 % from 1 M to 4 M); driver MiB < 2048 at 4 M; out/in <= 1.5.\n"
-          "diff vs smaller = shared documents (the smaller corpus is a prefix) decided differently, worst case.")
+          "diff vs smaller = shared documents (the smaller corpus is a prefix) decided differently, worst case.\n"
+          "index/in = minhash_dedup's signature index (write_index: true, the default), part of out/in.")
