@@ -14,7 +14,10 @@ per scan file, named by the shard key), so pass 2 loads only the shard it is pro
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +26,7 @@ from corpusclean.io.storage import AnyPath
 from corpusclean.output.writer import parquet_file, read_parquet, write_parquet
 
 __all__ = ["binary16", "gather", "read_column", "read_shard_state", "row_counts", "row_offsets",
-           "shard_of", "write_shard_states"]
+           "shard_of", "shard_state_writer", "write_shard_states"]
 
 
 def row_counts(scan_files: list[AnyPath]) -> np.ndarray:
@@ -98,6 +101,45 @@ def write_shard_states(table: pa.Table, rows: np.ndarray, offsets: np.ndarray, s
     for f, path in enumerate(scan_files):
         take = pa.array(order[bounds[f]:bounds[f + 1]], pa.int64())
         write_parquet(table.take(take), folder / f"{shard_of(path)}.parquet")
+
+
+@contextlib.contextmanager
+def shard_state_writer(folder: Path, scan_files: list[AnyPath], schema: pa.Schema,
+                       first_row: int = 0) -> Iterator[Callable[[pa.Table], None]]:
+    """A ``write(piece)`` callback for a middle step that produces its state in pieces, each with
+    a ``row`` column (int64 global row; pieces and rows in increasing row order): every piece is
+    split by shard into ``folder/<key>.parquet`` (``row`` dropped, ``schema`` columns kept).
+
+    Rows are numbered over ``first_row`` leading rows (earlier indexes) then ``scan_files``. A
+    shard's file is closed as soon as rows move past it, so memory is one piece plus one open
+    writer; shards that got no row get an empty file when the block ends. Files appear atomically.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    offsets = row_offsets(scan_files) + first_row
+    state: dict[str, Any] = {"file": -1, "rows": []}
+
+    def flush() -> None:
+        f = state["file"]
+        if f >= 0:
+            t = pa.concat_tables(state["rows"]) if state["rows"] else schema.empty_table()
+            write_parquet(t.select(schema.names).cast(schema), folder / f"{shard_of(scan_files[f])}.parquet")
+        state["rows"] = []
+
+    def write(piece: pa.Table) -> None:
+        rows = piece.column("row").to_numpy()
+        which = np.searchsorted(offsets, rows, side="right") - 1
+        for f in np.unique(which).tolist():
+            if f != state["file"]:
+                flush()
+                for skipped in range(state["file"] + 1, f):  # shards without rows
+                    write_parquet(schema.empty_table(), folder / f"{shard_of(scan_files[skipped])}.parquet")
+                state["file"] = f
+            state["rows"].append(piece.filter(pa.array(which == f)))
+
+    yield write
+    flush()
+    for skipped in range(state["file"] + 1, len(scan_files)):
+        write_parquet(schema.empty_table(), folder / f"{shard_of(scan_files[skipped])}.parquet")
 
 
 def read_shard_state(folder: AnyPath, shard: str | None, schema: pa.Schema) -> pa.Table:
