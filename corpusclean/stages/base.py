@@ -361,19 +361,9 @@ class GlobalStage(Stage):
     results in item order): the local process pool, or Ray tasks across a cluster. A reduce that
     splits its work into independent pieces (dedup: one LSH band per item) passes a picklable
     ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
-    small items, and gets small results back (edges, not documents). ``state_dir`` is always a
-    local path (uploaded after ``reduce`` when the output is on an object store). ``scan_files``
-    are local paths too, staged from an object store, unless the stage sets
-    :attr:`remote_scan_files` (then they are read where they are, and every ``pmap`` task may run
-    on any node). The runner (and :meth:`Pipeline.apply <corpusclean.pipeline.Pipeline.apply>`)
-    always passes ``pmap`` by keyword; a stage that has no use for it still accepts it.
-
-    State per shard (issue 17): a stage whose state is about individual documents sets
-    :attr:`state_per_shard` and writes its decisions split by shard
-    (:func:`corpusclean.dedup.scan_files.write_shard_states`); the runner then calls
-    ``load_state(state_dir, shard=key)`` before each shard, so a worker holds one shard's rows,
-    not the corpus's. ``load_state(state_dir)`` (``shard=None``) loads every shard (in memory
-    runs). Other stages get ``load_state(state_dir)`` once per process.
+    small items, and gets small results back (edges, not documents). ``state_dir`` is a local
+    path (uploaded afterwards for object stores); so are ``scan_files`` unless
+    :attr:`remote_scan_files`. ``pmap`` is always passed by keyword.
     """
 
     kind: ClassVar[str] = "global"
@@ -383,13 +373,12 @@ class GlobalStage(Stage):
     #: Deduplicating stages: the column of a rejected row naming the id of the kept document it
     #: duplicates. ``corpusclean report`` draws cluster sizes and sample clusters from it.
     duplicate_column: ClassVar[str | None] = None
-    #: True: ``load_state(state_dir, shard=key)`` is called before each shard (state split by shard).
+    #: State split by shard (:func:`corpusclean.dedup.scan_files.write_shard_states`): the runner
+    #: calls ``load_state(state_dir, shard=key)`` before each shard (``shard=None``: every shard).
     state_per_shard: ClassVar[bool] = False
-    #: True: ``reduce`` reads ``scan_files`` through :mod:`corpusclean.output.writer` (local paths or
-    #: :class:`~corpusclean.io.storage.RemotePath`), so object-store scans are not staged.
+    #: ``reduce`` reads ``scan_files`` where they are (:mod:`corpusclean.output.writer`), not staged.
     remote_scan_files: ClassVar[bool] = False
-    #: A scan column (sorted) by whose values the runner cuts the scan file into row groups, so
-    #: the middle step can read one value's rows from every file (``exact_dedup``: hash partition).
+    #: A sorted scan column cut into one row group per value (``exact_dedup``: hash partition).
     scan_row_groups: ClassVar[str | None] = None
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
@@ -413,7 +402,6 @@ class GlobalStage(Stage):
         raise NotImplementedError
 
     def load_state(self, state_dir: Path, shard: str | None = None) -> None:  # pragma: no cover - abstract
-        """Load the state ``reduce`` wrote (``shard``: only that shard's part, see :attr:`state_per_shard`)."""
         raise NotImplementedError
 
 
