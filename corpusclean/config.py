@@ -143,6 +143,11 @@ class PipelineConfig:
     shard_size: int = 10_000
     strict: bool = False
     report: bool = False
+    #: What each stage stores of the documents it keeps (issue 17): ``final`` (default) — only
+    #: ``final/`` holds full documents; every other stage stores its rejected documents and its
+    #: signal columns keyed by id (``NN_<stage>/signals/``); ``all`` — every stage also stores its
+    #: full kept documents (``NN_<stage>/part-*.parquet``, the corpus once per stage).
+    write_kept: Literal["final", "all"] = "final"
     #: The user's stage modules (dotted names), imported before stage names are resolved and in
     #: every worker process.
     modules: list[str] = field(default_factory=list)
@@ -164,6 +169,8 @@ class PipelineConfig:
             "shard_size": self.shard_size,
             "stages": [{s.name: s.plain_params} for s in self.stages],
         }
+        if self.write_kept != "final":  # the layout of the output (absent by default: old fingerprints hold)
+            data["write_kept"] = self.write_kept
         digests = {s.folder: d for s in self.stages if (d := s.input_digest()) is not None}
         if digests:
             data["stage_files"] = digests

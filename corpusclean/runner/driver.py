@@ -105,11 +105,15 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     try:
         for seg in segments:
             _run_segment(config, out, seg, segments, files, manifest, executor, progress)
+            if config.write_kept == "final" and seg.index > 0:
+                # what this pass read is no longer needed: the hand-off and the global stage's scans
+                if seg.source >= 0:
+                    out.remove_kept_parts(config.stages[seg.source])
+                out.remove_scans(config.stages[seg.stages[0]])
     finally:
         executor.close()
     stats = collect_stats(config, out, segments)
     out.write_stats(stats)
-    out.link_final(config.stages[-1])
     out.remove_leftovers()
     manifest["status"] = "complete"
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -145,19 +149,11 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     if seg.scan_for is not None:
         names += f" (+ scan {config.stages[seg.scan_for].name})"
     desc = f"pass {seg.index + 1}/{len(segments)}: {names or 'read'}"
-    seg_state = manifest["segments"].setdefault(str(seg.index), {"stages": seg.stages, "shards": {}})
-    for key in done:
-        seg_state["shards"][key] = "complete"
     bar = pass_progress(desc, config, out, seg, files, done, enabled=progress)
-    last_write = [0.0]
 
     def on_done(task: Task, keys: list[str]) -> None:
-        for k in keys:
-            seg_state["shards"][k] = "complete"
-        now = time.monotonic()
-        if now - last_write[0] > 1.0:
-            out.write_manifest(manifest)
-            last_write[0] = now
+        """Shard status lives in the shard markers (one small file each, written by the task):
+        the manifest is not rewritten per task (issue 17: a whole-file PUT per second at scale)."""
 
     try:
         if tasks:
@@ -165,7 +161,9 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
                 executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
-    seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}
+    # the manifest is written at the start, at each segment's end and at the end of the run
+    manifest["segments"][str(seg.index)] = {"stages": seg.stages, "shards_complete": len(out.completed(seg.index)),
+                                            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     out.write_manifest(manifest)
 
 
@@ -184,29 +182,30 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
                 read["errors"].extend(r["errors"])
                 read["bytes"] += r["bytes"]
             for folder, s in shard["stages"].items():
-                agg = per_stage.setdefault(folder, {
-                    "in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0,
-                    "seconds": 0.0, "details": {}, "counters": {}, "shards": 0})
+                agg = per_stage.setdefault(folder, _empty_stage())
                 agg["shards"] += 1
                 for k in ("in", "kept", "bytes_in", "bytes_kept", "seconds"):
                     agg[k] += s[k]
                 _merge_byte_units(agg, s)
+                agg["bytes_written"] += s.get("bytes_written", 0)
                 agg["rejected"].update(s["rejected"])
                 for reason, det in s.get("details", {}).items():
                     agg["details"].setdefault(reason, Counter()).update(det)
                 for name, counter in s.get("counters", {}).items():
                     c = agg["counters"].setdefault(name, Counter())
                     c.update(counter)
+            if seg.scan_for is not None and "scan_bytes" in shard:
+                folder = config.stages[seg.scan_for].folder
+                per_stage.setdefault(folder, _empty_stage())["scan_bytes"] += shard["scan_bytes"]
     stages = []
     for spec in config.stages:
-        s = per_stage.get(spec.folder, {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0,
-                                         "bytes_kept": 0, "seconds": 0.0, "details": {}, "counters": {},
-                                         "shards": 0})
+        s = per_stage.get(spec.folder, _empty_stage())
         entry = {
             "folder": spec.folder, "stage": spec.name, "in": s["in"], "kept": s["kept"],
             "rejected": sum(s["rejected"].values()),
             "rejected_by_reason": dict(s["rejected"].most_common()),
-            "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "seconds": round(s["seconds"], 3),
+            "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "bytes_written": s["bytes_written"],
+            "scan_bytes": s["scan_bytes"], "seconds": round(s["seconds"], 3),
             **{k: s[k] for k in ("bytes_rejected", "bytes_in_of", "bytes_kept_of") if k in s},
             "shards": s["shards"],
             "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
@@ -235,24 +234,45 @@ def _merge_byte_units(agg: dict[str, Any], shard: dict[str, Any]) -> None:
             agg[k] = unit if agg.get(k) in (None, unit) else "mixed"
 
 
+def _empty_stage() -> dict[str, Any]:
+    return {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0, "bytes_written": 0,
+            "scan_bytes": 0, "seconds": 0.0, "details": {}, "counters": {}, "shards": 0}
+
+
+def _mb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 1e6:,.1f}"
+
+
 def funnel_table(stats: dict[str, Any]) -> str:
-    """The funnel as a text table: stage, in, kept, % kept, top reasons."""
+    """The funnel as a text table: stage, in, kept, % kept, MB in, MB written, top reasons.
+
+    ``MB in``: the records' bytes as read (decompressed) for ``read``, the documents' text (or
+    HTML) bytes reaching a stage for the others; ``MB written``: the Parquet bytes the stage wrote (kept or signal
+    parts, rejected parts, and a global stage's scans), as written, before any clean-up. A last
+    line gives the total written next to the input's bytes.
+    """
     read = stats["read"]
-    rows = [("read", read["documents"] + read["rejected"], read["documents"],
+    rows = [("read", read["documents"] + read["rejected"], read["documents"], read.get("bytes"), None,
              _top(read["rejected_by_reason"]))]
+    written = 0
     for s in stats["stages"]:
-        rows.append((s["folder"], s["in"], s["kept"], _top(s["rejected_by_reason"])))
-    header = ("stage", "in", "kept", "% kept", "top reasons")
+        w = s.get("bytes_written", 0) + s.get("scan_bytes", 0)
+        written += w
+        rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_in"), w, _top(s["rejected_by_reason"])))
+    header = ("stage", "in", "kept", "% kept", "MB in", "MB written", "top reasons")
     lines = [header]
-    for name, n_in, kept, reasons in rows:
+    for name, n_in, kept, b_in, b_out, reasons in rows:
         pct = f"{100 * kept / n_in:.1f}" if n_in else "-"
-        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, reasons))
-    widths = [max(len(r[i]) for r in lines) for i in range(4)]
+        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, _mb(b_in), _mb(b_out), reasons))
+    widths = [max(len(r[i]) for r in lines) for i in range(6)]
     text = []
     for j, r in enumerate(lines):
-        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in (1, 2, 3)] + [r[4]]))
+        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 6)] + [r[6]]))
         if j == 0:
             text.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
+    if read.get("bytes"):
+        text.append(f"written: {_mb(written)} MB for {_mb(read['bytes'])} MB of input "
+                    f"({written / read['bytes']:.2f} x)")
     skipped = read.get("skipped_by_kind") or {}
     if skipped:
         text.append("skipped records (not documents): " + ", ".join(f"{k} {v:,}" for k, v in skipped.items()))

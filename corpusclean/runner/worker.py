@@ -70,13 +70,17 @@ class ShardRunner:
         self.config = config
         self.specs = config.stages
         self.segments = plan_segments(stage_kinds(self.specs))
+        #: Stages whose full kept documents a later pass reads (segment sources).
+        self._handoffs = {seg.source for seg in self.segments if seg.source >= 0}
         self._stages: dict[int, Stage] = {}
         self._states: set[int] = set()
         self._shared = shared
         self._scratch: list[Path] = []
 
-    def stage(self, i: int, output: RunFolder | None = None) -> Stage:
-        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
+    def stage(self, i: int, output: RunFolder | None = None, shard: str | None = None) -> Stage:
+        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2):
+        once per process, or before each ``shard`` when the stage splits its state by shard
+        (read where it is, even on an object store: only that shard's rows)."""
         if i not in self._stages:
             spec = self.specs[i]
             key = f"{spec.name}:{json.dumps(spec.params, sort_keys=True, default=str)}"
@@ -88,7 +92,9 @@ class ShardRunner:
                     self._shared[key] = st
             self._stages[i] = st
         st = self._stages[i]
-        if output is not None and isinstance(st, GlobalStage) and i not in self._states:
+        if output is not None and isinstance(st, GlobalStage) and st.state_per_shard and shard is not None:
+            st.load_state(output.state_dir(self.specs[i]), shard=shard)  # type: ignore[arg-type]
+        elif output is not None and isinstance(st, GlobalStage) and i not in self._states:
             state = output.state_dir(self.specs[i])
             if isinstance(state, RemotePath):  # stages read local files: download the state once
                 local = local_scratch("corpusclean-state-")
@@ -151,7 +157,7 @@ class ShardRunner:
             write_parquet(rejected, output.rejected_part(READ_FOLDER, key))
             stats["read"] = read_info["stats"]
             stats["docs"] += rejected.num_rows
-        stages = [self.stage(i, output) for i in seg.stages]
+        stages = [self.stage(i, output, key) for i in seg.stages]
         # consecutive filters run fused, document by document (one tokenisation per document)
         for i, (out, seconds) in zip(seg.stages, run_streaming(stages, table)):
             spec = self.specs[i]
@@ -159,12 +165,13 @@ class ShardRunner:
             if n_kept + n_rej != n_in:
                 raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
                                    f"{n_in} in, {n_kept} kept + {n_rej} rejected")
-            write_parquet(out.kept, output.kept_part(spec, key))
-            write_parquet(out.rejected, output.rejected_part(spec, key))
+            written = self._write_kept(output, i, key, out.kept)
+            written += write_parquet(out.rejected, output.rejected_part(spec, key))
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
                 **_byte_units(table, out),
+                "bytes_written": written,
                 "details": _top_details(out.rejected), "counters": out.counters,
             }
             table = out.kept
@@ -172,9 +179,29 @@ class ShardRunner:
             gstage = self.stage(seg.scan_for)
             assert isinstance(gstage, GlobalStage)
             t0 = time.perf_counter()
-            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
+            stats["scan_bytes"] = write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key),
+                                                row_groups_by=gstage.scan_row_groups)
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
+
+
+    def _write_kept(self, output: RunFolder, i: int, key: str, kept: pa.Table) -> int:
+        """Store stage ``i``'s kept documents of shard ``key`` as the config asks; return bytes written.
+
+        The last stage writes ``final/``. Another stage writes full documents with
+        ``write_kept: all`` or when a later pass reads them (its hand-off, removed by the driver
+        once consumed), and its signals (``id`` + its own columns) unless ``write_kept: all``.
+        """
+        spec = self.specs[i]
+        if i == len(self.specs) - 1:
+            return write_parquet(kept, output.final_part(key))
+        written = 0
+        if self.config.write_kept == "all" or i in self._handoffs:
+            written += write_parquet(kept, output.kept_part(spec, key))
+        if self.config.write_kept != "all":
+            own = [c for c in self._stages[i].columns if c in kept.column_names and c != "id"]
+            written += write_parquet(kept.select(["id", *own]), output.signals_part(spec, key))
+        return written
 
 
 def _byte_units(table: pa.Table, out: Any) -> dict[str, Any]:

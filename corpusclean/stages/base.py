@@ -362,16 +362,16 @@ class GlobalStage(Stage):
     Pass 1: ``scan(table)`` returns a small per-shard table (signatures, hashes), which the runner
     writes to Parquet. Middle: ``reduce(scan_files, state_dir, pmap=map)`` reads those files (in
     shard order, so the result never depends on worker count) and writes its decisions under
-    ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` once, then ``process``.
+    ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` (once, or per shard), then
+    ``process``.
 
     ``pmap(fn, items)`` is the executor's parallel map (builtin ``map`` semantics: an iterable of
     results in item order): the local process pool, or Ray tasks across a cluster. A reduce that
     splits its work into independent pieces (dedup: one LSH band per item) passes a picklable
     ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
-    small items, and gets small results back (edges, not documents). ``scan_files`` and
-    ``state_dir`` are always local paths (the runner stages them when the output is on an object
-    store). The runner (and :meth:`Pipeline.apply <corpusclean.pipeline.Pipeline.apply>`) always
-    passes ``pmap`` by keyword; a stage that has no use for it still accepts it.
+    small items, and gets small results back (edges, not documents). ``state_dir`` is a local
+    path (uploaded afterwards for object stores); so are ``scan_files`` unless
+    :attr:`remote_scan_files`. ``pmap`` is always passed by keyword.
     """
 
     kind: ClassVar[str] = "global"
@@ -381,6 +381,13 @@ class GlobalStage(Stage):
     #: Deduplicating stages: the column of a rejected row naming the id of the kept document it
     #: duplicates. ``corpusclean report`` draws cluster sizes and sample clusters from it.
     duplicate_column: ClassVar[str | None] = None
+    #: State split by shard (:func:`corpusclean.dedup.scan_files.write_shard_states`): the runner
+    #: calls ``load_state(state_dir, shard=key)`` before each shard (``shard=None``: every shard).
+    state_per_shard: ClassVar[bool] = False
+    #: ``reduce`` reads ``scan_files`` where they are (:mod:`corpusclean.output.writer`), not staged.
+    remote_scan_files: ClassVar[bool] = False
+    #: A sorted scan column cut into one row group per value (``exact_dedup``: hash partition).
+    scan_row_groups: ClassVar[str | None] = None
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
         """Which of this stage's decisions in a run may change when some documents no longer reach it.
@@ -402,7 +409,7 @@ class GlobalStage(Stage):
         """Build the global state from every shard's scan; return a few summary numbers for stats."""
         raise NotImplementedError
 
-    def load_state(self, state_dir: Path) -> None:  # pragma: no cover - abstract
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
