@@ -12,6 +12,7 @@ The output folder is a local path or an object-store URI, read and written throu
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
@@ -140,7 +141,9 @@ def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwri
         if not overwrite:
             for o, n in zip(old.get("inputs", []), inputs):
                 n.setdefault("digest", o.get("digest"))
-            old["inputs"] = inputs  # the same content, perhaps at other paths: read it from there
+                if "real" in n and os.path.realpath(o["path"]) == n["real"]:
+                    n["path"] = o["path"]  # spelled differently: keep the first spelling (documents' source)
+            old["inputs"] = inputs  # the same content, perhaps moved: read it where it is now
             old["fingerprint"] = config.fingerprint()
             return old
         _clear(out)
@@ -195,6 +198,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
 def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, str]], overwrite: bool,
                 progress: bool, executor: Executor | None) -> dict[str, Any]:
     manifest = prepare_output(config, files, overwrite)
+    files = [(i["path"], i["format"]) for i in manifest["inputs"]]
     segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)

@@ -4,14 +4,15 @@
 resumed run can tell "the same files, spelled another way" (``crawl/`` vs ``crawl/*.warc.gz``,
 ``./crawl`` vs ``crawl``, the bundled sample before and after ``pip install -e``) from "a file
 changed between a kill and the resume" (which would mix shards of two versions). A local file
-is identified by its resolved path, size, ``mtime_ns`` and inode, and by a digest of its content
+is identified by its resolved path, size, ``mtime_ns``, ``ctime_ns`` (which no one can set back)
+and inode, and by a digest of its content
 (:func:`content_digest`: xxh3-128 of the size, the first and the last MiB — the whole file up
 to 2 MiB). A remote object is identified by its URI, size and modification time.
 
 :func:`input_changes` compares two listings file by file, in input order (the order fixes the
 shard keys), and says what changed. Two files are the same when
 
-* their resolved path, size, ``mtime_ns`` and inode are equal (nothing was touched), or
+* their resolved path, size, ``mtime_ns``, ``ctime_ns`` and inode are equal (nothing was touched), or
 * their sizes and digests are equal and the digest covers the whole file (≤ 2 MiB), or
 * they are at different paths (the folder was moved or the package reinstalled) with equal
   size, ``mtime_ns`` and digest (``mv``, ``cp -p`` and ``rsync -a`` keep the mtime).
@@ -64,7 +65,7 @@ def content_digest(path: str) -> str:
 def describe_file(path: str, fmt: str, digest: bool = True) -> dict[str, Any]:
     """One manifest entry: ``{"path", "format", "size", …identity}`` of input file ``path``.
 
-    Local: ``real`` (resolved path), ``mtime_ns``, ``inode`` and (with ``digest``) ``digest``.
+    Local: ``real`` (resolved path), ``mtime_ns``, ``ctime_ns``, ``inode`` and (with ``digest``) ``digest``.
     Remote: ``mtime_ns`` when the store reports one. Raises :class:`RunError` if it cannot be read.
     """
     if is_remote(path):
@@ -76,7 +77,7 @@ def describe_file(path: str, fmt: str, digest: bool = True) -> dict[str, Any]:
     try:
         st = os.stat(path)
         entry = {"path": path, "format": fmt, "size": st.st_size, "real": os.path.realpath(path),
-                 "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+                 "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
         if digest:
             entry["digest"] = content_digest(path)
     except OSError as e:
@@ -96,7 +97,7 @@ def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
     if "real" not in new:  # remote
         return old.get("path") == new.get("path") and old.get("mtime_ns") == new.get("mtime_ns")
     old_real = old.get("real") or os.path.realpath(old.get("path", ""))
-    if old_real == new["real"] and all(old.get(k) == new.get(k) for k in ("mtime_ns", "inode")):
+    if old_real == new["real"] and all(old.get(k) == new.get(k) for k in ("mtime_ns", "ctime_ns", "inode")):
         return True
     if "digest" not in old or old["digest"] != new.get("digest"):
         return False
@@ -113,8 +114,8 @@ def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
         return f"{name} (size {old.get('size')} -> {new.get('size')} bytes)"
     if old.get("digest") and new.get("digest") and old["digest"] != new["digest"]:
         return f"{name} (content differs)"
-    if old.get("mtime_ns") != new.get("mtime_ns"):
-        return f"{name} (modified since the run started: mtime changed)"
+    if old.get("mtime_ns") != new.get("mtime_ns") or old.get("ctime_ns") != new.get("ctime_ns"):
+        return f"{name} (modified since the run started: its mtime or ctime changed)"
     return f"{name} (replaced by another file: inode changed)"
 
 
