@@ -1,5 +1,8 @@
 """The local executor: a process pool over tasks (``executor.workers`` processes, default = cores).
 
+The number of processes is bounded by the cores and the available memory
+(:func:`bounded_workers`); a larger request is lowered with a warning.
+
 With one worker the tasks run in this process (no pool: simpler tracebacks, no pickling). Each
 pool process runs the shared start-up once (:func:`~corpusclean.executors.base.start_worker`,
 as the pool's initializer) and keeps its :class:`~corpusclean.runner.worker.ShardRunner` for
@@ -64,6 +67,44 @@ def _run(task: Task) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ in the driver
+#: Memory a worker process may need (imports, a shard of documents, a model): the bound on
+#: workers from available memory is ``MemAvailable / WORKER_MEMORY``.
+WORKER_MEMORY = 512 << 20
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def bounded_workers(requested: int | None) -> int:
+    """Worker processes to start: ``requested`` (default: the cores), at most the cores this
+    process may use and the memory available for :data:`WORKER_MEMORY` each, at least 1.
+
+    A request above the bound is lowered, with a warning saying so (more processes than cores
+    only compete for them; more than memory allows ends with the OOM killer).
+    """
+    cores = cpu_count()
+    limit, why = cores, f"{cores} CPU core{'s' if cores != 1 else ''} available"
+    mem = available_memory()
+    if mem is not None and mem // WORKER_MEMORY < limit:
+        limit = max(1, mem // WORKER_MEMORY)
+        why = f"{mem >> 20} MiB of memory available, {WORKER_MEMORY >> 20} MiB per worker"
+    if requested is None:
+        return limit
+    if requested > limit:
+        log.warning("executor.workers: %d requested, using %d (%s)", requested, limit, why)
+        return limit
+    return max(1, requested)
+
+
 class LocalExecutor(Executor):
     """Runs tasks in a pool of ``config.executor.workers`` processes (in-process for one worker)."""
 
@@ -71,7 +112,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, config: PipelineConfig):
         super().__init__(config)
-        self.workers = max(1, config.executor.workers or cpu_count())
+        self.workers = bounded_workers(config.executor.workers)
         self._pool: ProcessPoolExecutor | None = None
         self._queue: Any = None
 
