@@ -40,7 +40,6 @@ from corpusclean.executors import executor_names
 from corpusclean.stages.base import Stage, import_stage_modules, load_stages
 from corpusclean.yaml_strict import load_yaml
 
-SAMPLE_INPUT = "@sample"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -380,11 +379,6 @@ def load_config(path: str | Path) -> PipelineConfig:
 def builtin_config(name: str = "gopher") -> Path:
     """Path of a config shipped with the package (``configs/<name>.yaml``)."""
     return PACKAGE_DIR / "configs" / f"{name}.yaml"
-
-
-def sample_path() -> Path:
-    """The bundled sample crawl."""
-    return PACKAGE_DIR / "data" / "sample.warc.gz"
 
 
 def diff_configs(old: Any, new: Any, path: str = "") -> list[str]:

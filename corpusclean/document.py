@@ -2,13 +2,15 @@
 
 Columns every stage can rely on (``BASE_SCHEMA``):
 
-* ``id``     string, stable and unique: the WARC-Record-ID, the input's own id, or ``<file>#<ordinal>``.
+* ``id``     string, unique within a run, given by the reader (rule: :mod:`corpusclean.readers.identity`).
 * ``text``   string, nullable: the document text (null before extraction for HTML input).
 * ``url``    string, nullable.
 * ``source`` string: the input file the document came from.
 
 Optional columns a reader adds: ``html`` (before extraction), ``date``, ``meta`` (a JSON object
-with the input record's other fields, so nothing the user had is lost). Stages add their own
+with the input record's other fields, so nothing the user had is lost), ``source_id`` (the
+input's own id as written, or null). ``DOC_SCHEMA`` is the one schema of read documents, whatever
+the format, so every shard of a run has one schema. Stages add their own
 signal columns and declare them (``Stage.output_columns``) so every shard of one stage has one
 schema.
 
@@ -37,6 +39,7 @@ OPTIONAL_FIELDS: dict[str, pa.DataType] = {
     "html": pa.string(),
     "date": pa.string(),
     "meta": pa.string(),
+    "source_id": pa.string(),
 }
 
 REJECT_FIELDS: list[pa.Field] = [
@@ -150,3 +153,11 @@ def unify(tables: list[pa.Table]) -> pa.Table:
         return empty_table()
     schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
     return pa.concat_tables([conform(t, schema) for t in tables])
+
+
+#: The schema of every document a reader gives (``html`` null where the input has text), the same
+#: for every format so a run mixing WARC and JSONL inputs has one schema per stage.
+DOC_SCHEMA = pa.schema(BASE_FIELDS + [pa.field(k, v) for k, v in OPTIONAL_FIELDS.items()])
+
+#: The schema of read-time rejections (``00_read/rejected``).
+READ_REJECTED_SCHEMA = rejected_schema(DOC_SCHEMA)

@@ -19,7 +19,7 @@ from corpusclean.whatif.output import READ_FOLDER, RunOutput, parquet_file
 
 #: Columns shown by name, not as signals.
 FIELDS = ("url", "stage", "reason", "detail")
-NOT_SIGNALS = frozenset({"id", *FIELDS, "text", "source", "meta", "html"})
+NOT_SIGNALS = frozenset({"id", *FIELDS, "text", "source", "meta", "html", "source_id"})
 
 
 @click.command("inspect")

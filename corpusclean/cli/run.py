@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from corpusclean.config import SAMPLE_INPUT, builtin_config, load_config
+from corpusclean.config import builtin_config, load_config
 from corpusclean.executors import executor_names
 from corpusclean.output.run_folder import RunFolder
+from corpusclean.readers import SAMPLE_INPUT
 from corpusclean.report.safe import visible
 from corpusclean.runner.driver import funnel_table, run
 

@@ -44,7 +44,7 @@ from corpusclean.html.css import (
     parse_decls,
     px,
 )
-from corpusclean.stages._html import parse_html
+from corpusclean.html.parse import parse_html
 
 SKIP_TAGS = frozenset({"script", "style", "template", "head", "select", "option", "textarea", "svg",
                        "math", "object", "embed", "iframe", "canvas", "audio", "video", "pre", "code"})

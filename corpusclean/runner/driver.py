@@ -24,9 +24,9 @@ from tqdm import tqdm
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
-from corpusclean.io.readers import expand_inputs
 from corpusclean.io.storage import rmtree
 from corpusclean.output.run_folder import _STAGE_FOLDER, FINAL, MANIFEST, REPORT, STATE_DIR, STATS, RunFolder
+from corpusclean.readers import expand_inputs
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.inputs import check_overlap, describe_inputs, input_changes
 from corpusclean.runner.lock import LOCK_NAME, OutputLock

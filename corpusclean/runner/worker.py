@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpusclean.config import PipelineConfig
-from corpusclean.io.readers import read_chunks
 from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
+from corpusclean.readers import read_chunks
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 

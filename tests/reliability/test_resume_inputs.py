@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusclean.config import SAMPLE_INPUT, parse_config, sample_path
+from corpusclean.config import parse_config
+from corpusclean.readers import SAMPLE_INPUT, sample_path
 from corpusclean.errors import RunError
 from corpusclean.runner import run
 
@@ -66,7 +67,7 @@ def test_the_bundled_sample_at_another_install_path_resumes(tmp_path: Path, monk
     moved = tmp_path / "site-packages" / "corpusclean" / "data" / "sample.warc.gz"
     moved.parent.mkdir(parents=True)
     shutil.copyfile(sample_path(), moved)  # a fresh copy: another path, inode and mtime
-    monkeypatch.setattr("corpusclean.config.PACKAGE_DIR", moved.parent.parent)
+    monkeypatch.setattr("corpusclean.readers.expand.sample_path", lambda: moved)
     go(SAMPLE_INPUT, out)
     assert parts(out) == before
     assert json.loads((out / "manifest.json").read_text())["inputs"][0]["real"] == str(moved)

@@ -14,9 +14,9 @@ from conftest import make_warc
 from helper_stages import make_inputs
 
 from corpusclean.config import parse_config
-from corpusclean.io.readers import expand_inputs, read_chunks
 from corpusclean.io.storage import RemotePath, as_path
 from corpusclean.output.writer import read_parquet, write_parquet
+from corpusclean.readers import expand_inputs, read_chunks
 from corpusclean.runner import run
 
 PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},

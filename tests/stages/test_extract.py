@@ -13,7 +13,7 @@ from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, lines, ordered_bullet
 
-DATA = Path(__file__).parent / "data" / "html"
+DATA = Path(__file__).parents[1] / "data" / "html"
 try:
     import resiliparse  # noqa: F401  (optional extra "fast")
 

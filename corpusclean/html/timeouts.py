@@ -1,7 +1,8 @@
-"""Helpers shared by the HTML stages (``extract``, ``hidden_text``): a per-page time limit and
-an HTML parser that never raises on odd input.
+"""A per-page time limit for the HTML stages (``extract``, ``hidden_text``).
 
-Private module (leading underscore): :func:`corpusclean.stages.base.load_stages` skips it.
+:func:`call_with_timeout` raises :class:`PageTimeout`, a plain picklable exception holding only a
+string, so whatever process boundary it crosses it arrives as itself and the stage turns it into
+the page's rejection (``extract.timeout``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class PageTimeout(Exception):
-    """A page took longer than the per-page time limit."""
+class PageTimeout(BaseException):
+    """A page took longer than the per-page time limit (picklable: its only argument is a str).
+
+    A :class:`BaseException`, like :class:`KeyboardInterrupt`: parsers wrap their work in
+    ``except Exception`` (trafilatura does), which would swallow the limit and hand back a
+    partial text as if the page were done.
+    """
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
-    raise PageTimeout()
+    raise PageTimeout("page time limit")
 
 
 def call_with_timeout(fn: Callable[[], T], seconds: float) -> T:
@@ -69,32 +75,7 @@ def _call_in_thread(fn: Callable[[], T], seconds: float) -> T:
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise PageTimeout()
+        raise PageTimeout(f"> {seconds:g} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
-
-
-def parse_html(html: str) -> Any:
-    """Parse a page with lxml's HTML parser (libxml2); returns the root element or None.
-
-    Never raises on malformed markup: libxml2 recovers like a browser does. Two inputs lxml
-    refuses are handled here: a ``str`` carrying an XML encoding declaration (re-encoded to UTF-8
-    bytes) and a document with no elements at all (``None``).
-    """
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    if not html or not html.strip():
-        return None
-    try:
-        return lxml_html.document_fromstring(html)
-    except ValueError:
-        # "Unicode strings with encoding declaration are not supported"
-        try:
-            parser = lxml_html.HTMLParser(encoding="utf-8")
-            return lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
-        except (ValueError, etree.ParserError):
-            return None
-    except etree.ParserError:  # "Document is empty"
-        return None

@@ -1,0 +1,160 @@
+"""INPUT: read what users have into batches of documents, one reader module per format.
+
+Formats (:data:`FORMATS`, chosen from the extension by :func:`~corpusclean.readers.expand.detect_format`
+or set with ``input.format``):
+
+========  =====================================================  =================================
+format    files                                                  module
+========  =====================================================  =================================
+warc      ``.warc``, ``.warc.gz``, ``.arc``, ``.arc.gz``           :mod:`~corpusclean.readers.warc`
+wet       ``.wet``, ``.wet.gz`` (Common Crawl text extracts)       :mod:`~corpusclean.readers.warc`
+jsonl     ``.jsonl``/``.json``/``.ndjson`` (+ .gz/.zst/.bz2/.xz),  :mod:`~corpusclean.readers.jsonl`
+          JSON array files
+parquet   ``.parquet``, ``.pq`` (local or object store)            :mod:`~corpusclean.readers.parquet`
+arrow     ``.arrow``, Hugging Face ``save_to_disk`` folders        :mod:`~corpusclean.readers.hf`
+========  =====================================================  =================================
+
+A new format is one module with a ``read_<format>(path, options, stats)`` generator (see
+:mod:`corpusclean.readers.base` for its contract) and one entry in :data:`FORMATS`.
+
+:func:`read_chunks` turns one file into shard-sized :class:`Chunk` tables, gives each row its
+run-unique ``id`` (:mod:`corpusclean.readers.identity`) and makes a row whose strings cannot be
+stored (a lone surrogate from a JSON ``\\ud800`` escape) a ``read.invalid_unicode`` rejection with
+the value repaired (U+FFFD), so one bad record never stops a run. Documents in = documents kept +
+rejected holds from here on: every record the reader sees is a document, a rejection or a
+skipped non-document counted by kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from corpusclean.document import DOC_SCHEMA, READ_REJECTED_SCHEMA
+from corpusclean.errors import InputError
+from corpusclean.readers.base import ReadOptions, ReadStats
+from corpusclean.readers.charset import decode_html
+from corpusclean.readers.expand import SAMPLE_INPUT, detect_format, expand_inputs, expand_root, sample_path
+from corpusclean.readers.hf import read_arrow
+from corpusclean.readers.identity import IdAssigner, several_inputs
+from corpusclean.readers.jsonl import read_jsonl
+from corpusclean.readers.parquet import read_parquet
+from corpusclean.readers.warc import read_warc
+
+Reader = Callable[[str, ReadOptions, ReadStats], Iterator[dict[str, Any]]]
+
+
+def _read_wet(path: str, opts: ReadOptions, stats: ReadStats) -> Iterator[dict[str, Any]]:
+    return read_warc(path, opts, stats, wet=True)
+
+
+#: format name -> reader
+FORMATS: dict[str, Reader] = {
+    "warc": read_warc,
+    "wet": _read_wet,
+    "jsonl": read_jsonl,
+    "parquet": read_parquet,
+    "arrow": read_arrow,
+}
+
+__all__ = ["FORMATS", "SAMPLE_INPUT", "Chunk", "DOC_SCHEMA", "InputError", "ReadOptions", "ReadStats",
+           "as_options", "decode_html", "detect_format", "expand_inputs", "read_chunks", "read_file",
+           "read_options", "sample_path"]
+
+
+def read_options(paths: list[str], **fields: Any) -> ReadOptions:
+    """Options for a run over the input ``paths`` as the user gave them (``--input``).
+
+    ``fields`` are :class:`ReadOptions` fields (``id_field``, ``max_record_bytes``, …); the id
+    rule's inputs (``qualify_ids``, ``roots``) come from ``paths``.
+    """
+    roots = [expand_root(p) for p in paths]
+    return ReadOptions(**fields, qualify_ids=several_inputs(roots), roots=tuple(roots))
+
+
+def as_options(obj: Any) -> ReadOptions:
+    """``obj`` itself, or options from an object with the same attribute names and ``paths``
+    (the config's ``input`` section)."""
+    if isinstance(obj, ReadOptions):
+        return obj
+    return read_options(list(getattr(obj, "paths", []) or []), id_field=obj.id_field, text_field=obj.text_field,
+                        url_field=obj.url_field, max_record_bytes=obj.max_record_bytes)
+
+
+def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[dict[str, Any]]:
+    """Rows (documents, and rejections carrying ``reason``) of one file, without ``id``.
+
+    Raises :class:`InputError` for an unknown format.
+    """
+    reader = FORMATS.get(fmt)
+    if reader is None:
+        raise InputError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return reader(path, as_options(options), stats)
+
+
+def _repair_unicode(row: dict[str, Any]) -> str | None:
+    """Replace lone surrogates in ``row``'s strings by U+FFFD; the first field that had one."""
+    bad = None
+    for key, value in row.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                row[key] = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+                bad = bad or key
+    return bad
+
+
+def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema)
+
+
+@dataclass
+class Chunk:
+    """One shard's worth of input: documents, read-time rejections and what the reader saw."""
+
+    index: int
+    docs: pa.Table
+    rejected: pa.Table
+    stats: ReadStats
+
+
+def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool) -> Iterator[Chunk]:
+    """Split one file into chunks of ``shard_size`` rows (documents + rejections), in order.
+
+    ``options`` is a :class:`ReadOptions` (or an object with its attribute names, such as the
+    config's input section). Chunk boundaries depend only on the file and ``shard_size``, so
+    shards are the same whatever the number of workers. A file with no records gives one empty
+    chunk (so it is accounted for). With ``strict``, damage raises :class:`InputError`.
+    """
+    opts = as_options(options)
+    ids = IdAssigner(path, opts.qualify_ids, list(opts.roots))
+    stats = ReadStats()
+    docs: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    index = 0
+    for rec in read_file(path, fmt, opts, stats):
+        rec["id"] = ids(rec.get("source_id"))
+        bad = _repair_unicode(rec)
+        if bad is not None and "reason" not in rec:
+            rec["reason"] = "read.invalid_unicode"
+            rec["detail"] = f"field {bad!r} holds a lone surrogate (shown as U+FFFD)"
+        if "reason" in rec:
+            rec["stage"] = "read"
+            stats.rejected[rec["reason"]] += 1
+            rejected.append(rec)
+        else:
+            stats.documents += 1
+            docs.append(rec)
+        if len(docs) + len(rejected) >= shard_size:
+            yield Chunk(index, _to_table(docs, DOC_SCHEMA), _to_table(rejected, READ_REJECTED_SCHEMA), stats.take())
+            index += 1
+            docs, rejected = [], []
+    if strict and stats.errors:
+        err = stats.errors[0]
+        raise InputError(f"{err['file']}: damaged at byte {err['offset']}: {err['error']} (--strict)")
+    if docs or rejected or index == 0 or stats.errors or stats.skipped:
+        yield Chunk(index, _to_table(docs, DOC_SCHEMA), _to_table(rejected, READ_REJECTED_SCHEMA), stats.take())

@@ -1,0 +1,103 @@
+"""What every reader shares: its options, its counts, and how a record becomes a row.
+
+A reader is a function ``(path, options, stats) -> Iterator[dict]`` registered in
+:data:`corpusclean.readers.FORMATS`. Each dict is a document (the columns of
+:data:`corpusclean.document.DOC_SCHEMA`) or, when it carries ``reason`` (and ``detail``), a record
+that is a document but cannot be read (too large, invalid JSON, undecodable body): it is counted
+and written to ``00_read/rejected``, never dropped. Records that are not documents at all (WARC
+requests, revisits, metadata, non-HTML, non-2xx) are counted by kind in ``stats.skipped``.
+Damage (a corrupt or truncated file) is recorded with :meth:`ReadStats.damaged`; readers never
+raise for damaged input.
+
+Readers set ``source_id`` (the input's own id, if it has one); :func:`corpusclean.readers.read_chunks`
+gives every row its run-unique ``id`` (see :mod:`corpusclean.readers.identity`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("corpusclean.readers")
+
+
+@dataclass
+class ReadOptions:
+    """How to read input files (the ``input:`` section of a config, without the paths)."""
+
+    #: field names in JSONL / Parquet / Hugging Face records
+    id_field: str = "id"
+    text_field: str = "text"
+    url_field: str = "url"
+    #: records larger than this many bytes (after decompression) are rejected ``read.too_large``
+    max_record_bytes: int = 10_000_000
+    #: True: ``id`` is always ``<file>#<ordinal>`` (runs over several files, a folder or a glob);
+    #: False: ``id`` is the input's own id when it has one not seen before in the file
+    qualify_ids: bool = False
+    #: the run's input paths (``--input``), to name files in ids relative to them
+    roots: tuple[str, ...] = ()
+
+
+@dataclass
+class ReadStats:
+    """What a reader saw: documents, rejections, skipped records by kind, damage, bytes read."""
+
+    documents: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    bytes: int = 0
+
+    def take(self) -> ReadStats:
+        """A copy of the counts so far, resetting them (the reader keeps counting into ``self``)."""
+        copy = ReadStats(self.documents, self.rejected.copy(), self.skipped.copy(), list(self.errors), self.bytes)
+        self.documents, self.bytes = 0, 0
+        self.rejected.clear()
+        self.skipped.clear()
+        self.errors.clear()
+        return copy
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"documents": self.documents, "rejected": dict(self.rejected),
+                "skipped": dict(self.skipped), "errors": list(self.errors), "bytes": self.bytes}
+
+    def damaged(self, path: str, offset: int, message: str) -> None:
+        """Record damage at byte ``offset`` of ``path`` (logged as a warning)."""
+        self.errors.append({"file": path, "offset": offset, "error": message})
+        log.warning("%s: damaged at byte %d: %s", path, offset, message)
+
+
+def rejection(path: str, reason: str, detail: str, **columns: Any) -> dict[str, Any]:
+    """A read-time rejection row (``stage`` is filled in by ``read_chunks``)."""
+    return {"source": path, **columns, "reason": reason, "detail": detail}
+
+
+def _meta(record: dict[str, Any], used: set[str]) -> str | None:
+    rest = {k: v for k, v in record.items() if k not in used}
+    return json.dumps(rest, ensure_ascii=False, default=str, sort_keys=True) if rest else None
+
+
+def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]:
+    """A JSONL/Parquet/Arrow record (a mapping) as a document row or a rejection.
+
+    The id field (any JSON scalar; integers too) becomes ``source_id`` as a string; fields other
+    than id/text/url are kept as a JSON object in ``meta``.
+    """
+    if not isinstance(record, dict):
+        return rejection(path, "read.not_an_object", f"record is a JSON {type(record).__name__}")
+    raw_id = record.get(opts.id_field)
+    url = record.get(opts.url_field)
+    text = record.get(opts.text_field)
+    base = {"source_id": str(raw_id) if raw_id not in (None, "") else None,
+            "url": str(url) if url is not None else None, "source": path,
+            "meta": _meta(record, {opts.id_field, opts.text_field, opts.url_field})}
+    if not isinstance(text, str):
+        what = "absent" if text is None else type(text).__name__
+        return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}"}
+    if len(text) > opts.max_record_bytes:
+        return {**base, "reason": "read.too_large",
+                "detail": f"{len(text)} characters > max_record_bytes={opts.max_record_bytes}"}
+    return {**base, "text": text}

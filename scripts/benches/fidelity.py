@@ -1,0 +1,165 @@
+"""Real-page fidelity of ``extract`` per back-end (issue 14), on labelled documentation pages.
+
+Pages: :mod:`benches.real_pages` (Debian documentation packages fetched into the cache at run
+time; our labels in ``fidelity_truth.json``). For every page the labelled main content gives:
+
+* **content list items** — ``<li>`` inside the main content (not inside an excluded part); one is
+  *kept as a bullet line* when an output line that :func:`corpusclean.text.is_bullet_line` counts
+  starts, after its marker, with the item's lead text (up to its first nested block: a code
+  block, nested list or second paragraph is its own line; whitespace ignored);
+* **inline-markup paragraphs** — ``<p>``/``<li>``/``<dd>``/``<dt>`` holding an inline element
+  (:data:`INLINE`) and no block element; one is *on one line* when a single output line contains
+  its whole text (whitespace ignored);
+* **main-content words kept** — the multiset of whitespace words of the main content against the
+  output's: Σ min(count_main, count_out) / words in the main content;
+* pages/s and MB/s of HTML per back-end (one process, this machine).
+
+Sections are functions in :data:`SECTIONS` taking ``(pages, args)`` and printing a table, so other
+measures (hidden_text flags on these pages, spam caught) are one more function in that list.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from benches._common import print_table
+from benches.real_pages import Page, load_pages
+from corpusclean.html.parse import parse_html
+from corpusclean.stages.base import get_stage_class
+from corpusclean.text import is_bullet_line
+
+INLINE = frozenset({"a", "abbr", "b", "cite", "code", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
+                    "span", "strong", "sub", "sup", "time", "tt", "u", "var"})
+BLOCK = frozenset({"address", "article", "aside", "blockquote", "details", "dd", "div", "dl", "dt", "fieldset",
+                   "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+                   "nav", "ol", "p", "pre", "section", "table", "ul", "br"})
+_MARKER = re.compile(r"^\s*(?:- |\d+\. )")
+_SPACE = re.compile(r"\s+")
+
+
+def squash(s: str) -> str:
+    """Text with all whitespace removed: the comparison key for items and paragraphs."""
+    return _SPACE.sub("", s)
+
+
+def _lead_text(li: Any) -> str:
+    """The first line an item must produce: its text up to its first block element after some
+    text (or its first ``<p>`` when it starts with one); nested lists, code blocks and further
+    paragraphs of the item are their own lines."""
+    parts = [li.text or ""]
+    for ch in li:
+        if isinstance(ch.tag, str) and ch.tag in BLOCK | {"pre", "div"}:
+            if "".join(parts).strip():
+                break
+            if ch.tag == "p":
+                parts.append(ch.text_content())
+                break
+            continue
+        if isinstance(ch.tag, str):
+            parts.append(ch.text_content())
+        parts.append(ch.tail or "")
+    return "".join(parts)
+
+
+def truth(page: Page) -> dict[str, Any]:
+    """List items, inline paragraphs and words of a page's labelled main content."""
+    root = parse_html(page.html)
+    mains = root.xpath(page.main) if root is not None else []
+    if not mains:
+        return {"items": [], "paras": [], "words": Counter()}
+    main = mains[0]
+    for xp in page.exclude:
+        for el in main.xpath(xp):
+            if el.getparent() is not None:
+                el.drop_tree()
+    for el in main.xpath(".//script | .//style"):
+        el.drop_tree()
+    items = [squash(_lead_text(li)) for li in main.iter("li")]
+    paras = []
+    for el in main.iter("p", "li", "dd", "dt"):
+        tags = {d.tag for d in el.iterdescendants() if isinstance(d.tag, str)}
+        if tags & INLINE and not tags & BLOCK:
+            paras.append(squash(el.text_content()))
+    words = Counter(main.text_content().split())
+    return {"items": [i for i in items if i], "paras": [p for p in paras if len(p) > 20], "words": words}
+
+
+def score(text: str, t: dict[str, Any]) -> tuple[int, int, int]:
+    """(bullet items found, one-line paragraphs found, main words kept) for one output text."""
+    lines = text.split("\n")
+    bullets = [squash(_MARKER.sub("", ln, count=1)) for ln in lines if is_bullet_line(ln)]
+    flat = [squash(ln) for ln in lines]
+    items = sum(any(b.startswith(i[:200]) for b in bullets) for i in t["items"])
+    paras = sum(any(p in ln for ln in flat) for p in t["paras"])
+    out = Counter(text.split())
+    words = sum(min(n, out[w]) for w, n in t["words"].items())
+    return items, paras, words
+
+
+def backends() -> list[tuple[str, dict[str, Any]]]:
+    """The back-ends measured: the default, and resiliparse when installed."""
+    out: list[tuple[str, dict[str, Any]]] = [("trafilatura (default: favor=recall)", {}),
+                                             ("trafilatura favor=balanced", {"favor": "balanced"})]
+    try:
+        import resiliparse  # noqa: F401
+        out.append(("resiliparse", {"backend": "resiliparse"}))
+    except ImportError:
+        print("resiliparse not installed (pip install 'corpusclean[fast]'): its rows are skipped")
+    return out
+
+
+def extraction(pages: list[Page], args: Any) -> None:
+    """Bullets, inline paragraphs on one line, main words kept, pages/s and MB/s per back-end."""
+    truths = [truth(p) for p in pages]
+    mb = sum(len(p.html.encode("utf-8")) for p in pages) / 1e6
+    kinds = sorted({p.kind for p in pages})
+    Extract = get_stage_class("extract")
+    rows = []
+    for name, params in backends():
+        stage = Extract(timeout_s=0, **params)
+        stage.setup()
+        stage.extract_text(pages[0].html)  # warm-up
+        acc: dict[str, list[int]] = {k: [0] * 6 for k in kinds + ["all"]}
+        t0 = time.perf_counter()
+        texts = [stage.extract_text(p.html) for p in pages]
+        secs = time.perf_counter() - t0
+        for p, t, text in zip(pages, truths, texts):
+            got = score(text, t)
+            want = (len(t["items"]), len(t["paras"]), sum(t["words"].values()))
+            for k in (p.kind, "all"):
+                for j in range(3):
+                    acc[k][2 * j] += got[j]
+                    acc[k][2 * j + 1] += want[j]
+        for k in kinds + ["all"]:
+            a = acc[k]
+            rows.append([name, k, f"{a[0]}/{a[1]}", _pct(a[0], a[1]), f"{a[2]}/{a[3]}", _pct(a[2], a[3]),
+                         _pct(a[4], a[5]), len(pages) / secs if k == "all" else "", mb / secs if k == "all" else ""])
+    print_table(f"extract fidelity on {len(pages)} real documentation pages ({mb:.1f} MB; our labels: "
+                "scripts/benches/fidelity_truth.json)",
+                ["backend", "pages", "list items", "as bullets", "inline paras", "one line", "words kept",
+                 "pages/s", "MB/s"], rows)
+    print("targets (default backend, all pages): >= 95 % list items as bullet lines, >= 95 % inline paragraphs "
+          "on one line, >= 80 % of main-content words kept")
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f} %" if b else "-"
+
+
+#: Sections of this benchmark, each ``(pages, args) -> None`` printing its table(s).
+SECTIONS: list[Callable[[list[Page], Any], None]] = [extraction]
+
+
+def run(args: Any) -> None:
+    pages = load_pages(limit=4 if args.quick else None)
+    if not pages:
+        print("no labelled real pages available (apt-get download failed?): fidelity skipped")
+        return
+    for section in SECTIONS:
+        section(pages, args)
+
+

@@ -1,0 +1,99 @@
+"""JSON Lines and JSON array files: fields, bad lines, damage, bombs, invalid Unicode."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from corpusclean.readers import ReadOptions, ReadStats, read_chunks, read_file
+
+
+def chunk_of(path: Path, **opts):
+    chunks = list(read_chunks(str(path), "jsonl", ReadOptions(**opts), 100_000, False))
+    assert len(chunks) == 1
+    return chunks[0]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_jsonl_plain_gzip_zstd_with_field_names(tmp_path: Path, suffix: str) -> None:
+    lines = [json.dumps({"doc_id": 7, "body": "hello", "link": "http://x", "lang": "en"}),
+             json.dumps({"body": "no id here"}), "", "{broken", json.dumps(["not", "a", "dict"]),
+             json.dumps({"body": 3})]
+    raw = ("\n".join(lines) + "\n").encode() + b"\xff invalid utf8 line\n"
+    data = {"": raw, ".gz": gzip.compress(raw), ".zst": zstandard.ZstdCompressor().compress(raw)}[suffix]
+    p = tmp_path / f"d.jsonl{suffix}"
+    p.write_bytes(data)
+    chunk = chunk_of(p, id_field="doc_id", text_field="body", url_field="link")
+    docs = chunk.docs.to_pylist()
+    assert [d["id"] for d in docs] == ["7", f"{p}#1"]
+    assert [d["source_id"] for d in docs] == ["7", None]
+    assert docs[0]["url"] == "http://x" and json.loads(docs[0]["meta"]) == {"lang": "en"}
+    assert chunk.rejected.column("reason").to_pylist() == [
+        "read.invalid_json", "read.not_an_object", "read.missing_text", "read.invalid_json"]
+    assert chunk.stats.errors == []
+
+
+def test_truncated_gzip_jsonl_keeps_earlier_lines(tmp_path: Path) -> None:
+    raw = "".join(json.dumps({"text": f"line {i} " * 20}) + "\n" for i in range(2000)).encode()
+    p = tmp_path / "t.jsonl.gz"
+    p.write_bytes(gzip.compress(raw)[:-2000])
+    stats = ReadStats()
+    docs = list(read_file(str(p), "jsonl", ReadOptions(), stats))
+    assert 0 < len(docs) < 2000
+    assert docs[-1]["text"].startswith(f"line {len(docs) - 1} ")
+    assert len(stats.errors) == 1 and stats.errors[0]["file"] == str(p)
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zstandard.ZstdCompressor().compress])
+def test_compressed_bomb_line_is_rejected_not_held(tmp_path: Path, compress) -> None:
+    raw = (json.dumps({"text": "a" * 30_000_000}) + "\n" + json.dumps({"text": "after"}) + "\n").encode()
+    p = tmp_path / "bomb.jsonl.gz"
+    p.write_bytes(compress(raw))
+    assert p.stat().st_size < 100_000
+    chunk = chunk_of(p, max_record_bytes=1_000_000)
+    assert chunk.docs.column("text").to_pylist() == ["after"]
+    assert chunk.rejected.column("reason").to_pylist() == ["read.too_large"]
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    p = tmp_path / "export.json"
+    p.write_text(json.dumps([{"id": 1, "text": "first"}, {"id": 2, "text": "second"}, "oops"], indent=2))
+    chunk = chunk_of(p)
+    assert chunk.docs.column("text").to_pylist() == ["first", "second"]
+    assert chunk.docs.column("id").to_pylist() == ["1", "2"]
+    assert chunk.rejected.column("reason").to_pylist() == ["read.not_an_object"]
+    (tmp_path / "gz.json.gz").write_bytes(gzip.compress(b"\xef\xbb\xbf  [{\"text\": \"bom\"}]"))
+    assert chunk_of(tmp_path / "gz.json.gz").docs.column("text").to_pylist() == ["bom"]
+    (tmp_path / "big.json").write_text(json.dumps([{"text": "x" * 5000}]))
+    assert chunk_of(tmp_path / "big.json", max_record_bytes=1000).rejected.column("reason").to_pylist() == [
+        "read.too_large"]
+    (tmp_path / "broken.json").write_text('[{"text": "a"},')
+    assert chunk_of(tmp_path / "broken.json").rejected.column("reason").to_pylist() == ["read.invalid_json"]
+
+
+@pytest.mark.parametrize("field", ["text", "url", "id", "extra"])
+def test_lone_surrogate_is_that_records_rejection(tmp_path: Path, field: str) -> None:
+    bad = {"id": "b", "text": "fine text", "url": "http://x/", "extra": "y"}
+    bad[field] = "broken \ud800 value"
+    p = tmp_path / "s.jsonl"
+    p.write_text("\n".join([json.dumps({"id": "a", "text": "before"}), json.dumps(bad),
+                            json.dumps({"id": "c", "text": "after \udc80 \ud83d\ude00 ok"}), json.dumps({"id": "d", "text": "end"})]) + "\n")
+    chunk = chunk_of(p)
+    assert chunk.docs.column("text").to_pylist() == ["before", "end"]
+    rej = chunk.rejected.to_pylist()
+    assert [r["reason"] for r in rej] == ["read.invalid_unicode"] * 2
+    column = {"extra": "meta", "id": "source_id"}.get(field, field)  # other fields are kept in meta
+    assert rej[0]["detail"] == f"field {column!r} holds a lone surrogate (shown as U+FFFD)"
+    assert "\ufffd" in (rej[1]["text"]) and "😀" in rej[1]["text"]
+
+
+def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(tmp_path: Path) -> None:
+    p = tmp_path / "lines.jsonl"
+    p.write_text('["an", "array"]\n{"text": "a document"}\n')
+    chunk = chunk_of(p)
+    assert chunk.docs.column("text").to_pylist() == ["a document"]
+    assert chunk.rejected.column("reason").to_pylist() == ["read.not_an_object"]
