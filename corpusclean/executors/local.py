@@ -8,7 +8,8 @@ pool process runs the shared start-up once (:func:`~corpusclean.executors.base.s
 as the pool's initializer) and keeps its :class:`~corpusclean.runner.worker.ShardRunner` for
 every task. Processes are *spawned* (not forked), so a user module reaches them through
 ``modules:`` or by being importable. Pool processes ask the kernel to kill them when the driver
-dies, so a killed run leaves nothing writing behind it.
+dies, first thing in their start-up, and exit if it is already gone, so a killed run (even in its
+first seconds) leaves nothing writing behind it.
 
 ``pmap`` (a global stage's parallel middle step, e.g. dedup's band-by-band grouping) runs on the
 same pool; with one worker, or a function that cannot be pickled, it is the builtin ``map``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import queue
 import threading
@@ -44,20 +46,29 @@ _context: WorkerContext | None = None
 _progress: Any = None
 
 
-def _die_with_parent() -> None:
-    try:  # Linux: SIGKILL this process when the driver dies
-        import ctypes
-        import signal
+#: The pool's initializer, run by the builtin ``exec`` so nothing is imported or unpickled before
+#: it: first ask the kernel to SIGKILL this process when the driver dies (``PR_SET_PDEATHSIG``),
+#: then exit if the driver is already gone (it died while this process started), and only then
+#: unpickle the run's context (which imports corpusclean and the user's stage modules, seconds).
+_EARLY_INIT = """
+import os, pickle
+try:
+    import ctypes, signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:
+    os._exit(0)
+from corpusclean.executors.local import _init
+_init(pickle.loads(payload), queue, parent)
+"""
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
-
-def _init(ctx: WorkerContext, progress_queue: Any) -> None:
+def _init(ctx: WorkerContext, progress_queue: Any, parent: int) -> None:
     global _context, _progress
-    _die_with_parent()
     start_worker(ctx)
+    if os.getppid() != parent:  # the driver died during the imports (platforms without PDEATHSIG)
+        os._exit(0)
     _context, _progress = ctx, progress_queue
 
 
@@ -120,8 +131,9 @@ class LocalExecutor(Executor):
         if self._pool is None:
             ctx = mp.get_context("spawn")
             self._queue = ctx.Queue()
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
-                                             initargs=(self.context, self._queue))
+            env = {"parent": os.getpid(), "payload": pickle.dumps(self.context), "queue": self._queue}
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=exec,
+                                             initargs=(_EARLY_INIT, env))
         return self._pool
 
     def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:

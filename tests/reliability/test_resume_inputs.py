@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from corpusclean.config import parse_config
-from corpusclean.readers import SAMPLE_INPUT, sample_path
 from corpusclean.errors import RunError
+from corpusclean.readers import SAMPLE_INPUT, sample_path
 from corpusclean.runner import run
 
 STAGES = [{"passthrough": {}}]
