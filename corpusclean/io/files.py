@@ -24,7 +24,6 @@ from typing import IO, Any
 
 from corpusclean.io.storage import AnyPath, RemotePath
 
-
 #: Fault injection (tests only; see ``tests/reliability/test_fault_sweep.py``): with
 #: ``CORPUSCLEAN_KILL_AT_WRITE=k`` this process SIGKILLs itself just before its k-th atomic write
 #: is renamed into place (1-based); with ``CORPUSCLEAN_WRITE_LOG=FILE`` every atomic write appends

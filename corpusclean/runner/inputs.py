@@ -26,7 +26,6 @@ own files, before anything is written or deleted.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import xxhash
 
 from corpusclean.errors import RunError
 from corpusclean.io.storage import as_path, is_remote
+from corpusclean.readers.expand import glob_matches
 
 #: Bytes read from each end of a file for :func:`content_digest`.
 DIGEST_EDGE = 1 << 20
@@ -151,16 +151,6 @@ def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
 
 
-def _glob_matches(pattern: list[str], path: list[str]) -> bool:
-    """Does a glob (split in parts; ``**`` = any number of folders) match ``path`` (parts)?"""
-    if not pattern:
-        return not path
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_glob_matches(rest, path[i:]) for i in range(len(path) + 1))
-    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_matches(rest, path[1:])
-
-
 def _real_parts(pattern: str) -> tuple[str, list[str]]:
     """A glob's fixed leading folder (resolved) and its remaining parts."""
     parts = Path(os.path.abspath(pattern)).parts
@@ -194,7 +184,7 @@ def check_overlap(raw_inputs: list[str], files: list[tuple[str, str]], output: s
             if not _inside(out, base):
                 continue
             rel = [] if out == base else list(Path(os.path.relpath(out, base)).parts)
-            if any(_glob_matches(pattern, rel + f.split("/")) for f in _RUN_FILES):
+            if any(glob_matches(pattern, rel + f.split("/")) for f in _RUN_FILES):
                 raise RunError(f"output folder {output} is where input pattern {raw} matches: the next run "
                                "would read this run's own files as input; choose an output outside it")
         elif os.path.isdir(p) and _inside(out, os.path.realpath(p)):
