@@ -26,7 +26,11 @@ from corpusclean.config import parse_config
 from corpusclean.io.files import KILL_AT_WRITE, WRITE_LOG
 from corpusclean.runner import run
 
-CHAIN = [{"exact_dedup": {}}, {"minhash_dedup": {"threshold": 0.8, "ngram_size": 3}}, {"passthrough": {}}]
+#: Two global stages (each with a reduce step between passes) and a streaming one; MinHash with two
+#: bands so its middle step writes few work files.
+CHAIN = [{"exact_dedup": {}},
+         {"minhash_dedup": {"threshold": 0.8, "ngram_size": 3, "num_perm": 16, "bands": 2, "rows": 8}},
+         {"passthrough": {}}]
 
 
 def corpus(folder: Path) -> Path:
@@ -75,12 +79,12 @@ def result(out: Path) -> dict[str, Any]:
             "final": os.readlink(out / "final")}
 
 
-@pytest.mark.slow  # ~30 writes x (killed run + resume), forked: ~1-2 min on a busy 2-core machine
+@pytest.mark.slow  # ~50 writes x (killed run + resume), forked: ~2 min on a busy 2-core machine
 def test_a_run_killed_at_every_write_resumes_to_the_same_output(tmp_path: Path) -> None:
     src = corpus(tmp_path / "in")
 
     def go(out: Path) -> Callable[[], Any]:
-        cfg = {"input": str(src), "output": str(out), "shard_size": 8, "stages": CHAIN,
+        cfg = {"input": str(src), "output": str(out), "shard_size": 10, "stages": CHAIN,
                "executor": {"kind": "local", "workers": 1}}
         return lambda: run(parse_config(cfg), progress=False)
 
