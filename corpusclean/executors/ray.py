@@ -39,6 +39,7 @@ from typing import Any
 from corpusclean.config import PipelineConfig
 from corpusclean.errors import RunError
 from corpusclean.executors.base import Executor, OnDocs, OnDone, WorkerContext, run_task
+from corpusclean.extras import Package
 from corpusclean.runner.plan import Task
 
 log = logging.getLogger("corpusclean.runner")
@@ -123,6 +124,7 @@ class RayExecutor(Executor):
     """
 
     kind = "ray"
+    requires_packages = (Package("ray", "ray"),)
 
     def __init__(self, config: PipelineConfig, max_retries: int = MAX_RETRIES):
         super().__init__(config)

@@ -19,18 +19,18 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
 from corpusclean.io.storage import rmtree
 from corpusclean.output.run_folder import _STAGE_FOLDER, FINAL, MANIFEST, REPORT, STATE_DIR, STATS, RunFolder
 from corpusclean.readers import expand_inputs
+from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.inputs import check_overlap, describe_inputs, input_changes
 from corpusclean.runner.lock import LOCK_NAME, OutputLock
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import lines_for_warnings, pass_progress, progress_line
 from corpusclean.version import __version__
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
+    check_runnable(config, files)  # missing extras, HTML input without extract: one line, exit 2
     check_overlap(config.input.paths, files, config.output)
     out = RunFolder(config.output)
     lock = None
@@ -227,13 +228,11 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     all_keys = sorted(out.completed(0)) if seg.index > 0 else []
     if seg.index > 0:
         head = seg.stages[0]
-        name = config.stages[head].folder
-        with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
+        with progress_line(f"reduce {config.stages[head].folder}", progress):
             reduce_global(config, out, head, sorted(out.completed(seg.index - 1)),
                           pmap=executor.pmap, pmap_local=executor.pmap_local)
     done = out.completed(seg.index)
     tasks: list[Task] = []
-    total = None
     if seg.source == -1:
         finished = out.files_completed(seg.index)
         for i, (path, fmt) in enumerate(files):
@@ -243,8 +242,6 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
                                   done=[k for k in done if k.startswith(prefix)]))
     else:
         tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]
-        source = config.stages[seg.source].folder
-        total = sum(int(s["stages"][source]["kept"]) for s in out.completed(seg.index - 1).values())
     names = " → ".join(config.stages[i].name for i in seg.stages)
     if seg.scan_for is not None:
         names += f" (+ scan {config.stages[seg.scan_for].name})"
@@ -252,9 +249,7 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     seg_state = manifest["segments"].setdefault(str(seg.index), {"stages": seg.stages, "shards": {}})
     for key in done:
         seg_state["shards"][key] = "complete"
-    bar = tqdm(total=total, desc=desc, unit="doc", disable=not progress, smoothing=0.1)
-    if done and total is not None:
-        bar.update(sum(v["docs"] for v in done.values()))
+    bar = pass_progress(desc, config, out, seg, files, done, enabled=progress)
     last_write = [0.0]
 
     def on_done(task: Task, keys: list[str]) -> None:
@@ -267,7 +262,8 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
 
     try:
         if tasks:
-            executor.run(tasks, on_done, bar.update)
+            with lines_for_warnings(bar):
+                executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
     seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}
@@ -295,6 +291,7 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
                 agg["shards"] += 1
                 for k in ("in", "kept", "bytes_in", "bytes_kept", "seconds"):
                     agg[k] += s[k]
+                _merge_byte_units(agg, s)
                 agg["rejected"].update(s["rejected"])
                 for reason, det in s.get("details", {}).items():
                     agg["details"].setdefault(reason, Counter()).update(det)
@@ -311,6 +308,7 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
             "rejected": sum(s["rejected"].values()),
             "rejected_by_reason": dict(s["rejected"].most_common()),
             "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "seconds": round(s["seconds"], 3),
+            **{k: s[k] for k in ("bytes_rejected", "bytes_in_of", "bytes_kept_of") if k in s},
             "shards": s["shards"],
             "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
             "counters": {n: dict(sorted(c.items())) for n, c in s["counters"].items()},
@@ -326,6 +324,16 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
         "errors": sorted(read["errors"], key=lambda e: (e["file"], e["offset"])), "bytes": read["bytes"],
     }
     return {"read": read_out, "stages": stages, "fingerprint": config.fingerprint()}
+
+
+def _merge_byte_units(agg: dict[str, Any], shard: dict[str, Any]) -> None:
+    """Carry which column the byte counts measured (``html``/``text``; one name, or "mixed")."""
+    if "bytes_rejected" in shard:
+        agg["bytes_rejected"] = agg.get("bytes_rejected", 0) + shard["bytes_rejected"]
+    for k in ("bytes_in_of", "bytes_kept_of"):
+        unit = shard.get(k)
+        if unit is not None:
+            agg[k] = unit if agg.get(k) in (None, unit) else "mixed"
 
 
 def funnel_table(stats: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ stage's state once, before ``load_state``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -31,20 +32,29 @@ from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import read_chunks
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import InputTicker, Tick
 from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 
 #: Details kept per reason and shard in a marker (the most frequent ones).
 TOP_DETAILS = 30
 
 
-def doc_bytes(table: pa.Table) -> int:
-    """UTF-8 bytes of the documents' text (or HTML before extraction)."""
+def bytes_column(table: pa.Table) -> str | None:
+    """The column whose bytes measure the documents: ``text`` if any row has text, else ``html``
+    (before extraction), else None."""
     for col in ("text", "html"):
         if col in table.column_names and table.num_rows:
-            arr = table.column(col)
-            if arr.null_count < len(arr):
-                return int(pc.sum(pc.binary_length(arr)).as_py() or 0)
-    return 0
+            if table.column(col).null_count < table.num_rows:
+                return col
+    return None
+
+
+def doc_bytes(table: pa.Table, column: str | None = None) -> int:
+    """UTF-8 bytes of ``column`` (default :func:`bytes_column`: the text, or HTML before extraction)."""
+    column = column or bytes_column(table)
+    if column is None or column not in table.column_names or not table.num_rows:
+        return 0
+    return int(pc.sum(pc.binary_length(table.column(column))).as_py() or 0)
 
 
 class ShardRunner:
@@ -99,19 +109,23 @@ class ShardRunner:
         self.close()
 
     # -------------------------------------------------------------------------------- tasks
-    def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
-        """Run ``task``; return the shard keys it completed. ``progress(n)`` after each shard (documents)."""
+    def run_task(self, task: Task, progress: Callable[[Tick], None] | None = None) -> list[str]:
+        """Run ``task``; return the shard keys it completed. ``progress(Tick)``: documents after each
+        shard, and input bytes read while a file is read (:mod:`corpusclean.runner.progress`)."""
         output = RunFolder(task.output)
         seg = self.segments[task.segment]
         done_keys: list[str] = []
-        for key, table, read_info in self._source(task, seg, output):
-            if key in task.done:
-                continue
-            shard_stats = self._run_shard(output, seg, key, table, read_info)
-            output.write_marker(seg.index, key, shard_stats)
-            done_keys.append(key)
-            if progress is not None:
-                progress(shard_stats["docs"])
+        ticker = (InputTicker(task.file[1], progress) if task.file is not None and progress is not None
+                  else contextlib.nullcontext())
+        with ticker:  # pass 1: input bytes read, sampled while the shard is read
+            for key, table, read_info in self._source(task, seg, output):
+                if key in task.done:
+                    continue
+                shard_stats = self._run_shard(output, seg, key, table, read_info)
+                output.write_marker(seg.index, key, shard_stats)
+                done_keys.append(key)
+                if progress is not None:
+                    progress(Tick(docs=shard_stats["docs"]))
         if task.file is not None:
             output.write_file_marker(seg.index, task.file[0], task.file[1])
         return done_keys
@@ -150,6 +164,7 @@ class ShardRunner:
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                **_byte_units(table, out),
                 "details": _top_details(out.rejected), "counters": out.counters,
             }
             table = out.kept
@@ -160,6 +175,16 @@ class ShardRunner:
             write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
+
+
+def _byte_units(table: pa.Table, out: Any) -> dict[str, Any]:
+    """Which column ``bytes_in``/``bytes_kept`` measured (``html`` before extraction, ``text``
+    after), and ``bytes_rejected``: the rejected documents' bytes in the kept column's unit, so a
+    stage that turns HTML into text (extract) reports text removed, not markup."""
+    unit_in = bytes_column(table)
+    unit_kept = bytes_column(out.kept) or bytes_column(out.rejected) or unit_in
+    return {"bytes_in_of": unit_in, "bytes_kept_of": unit_kept,
+            "bytes_rejected": doc_bytes(out.rejected, unit_kept) if unit_kept else 0}
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:
@@ -180,4 +205,4 @@ def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
     return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
 
 
-__all__ = ["ShardRunner", "doc_bytes"]
+__all__ = ["ShardRunner", "bytes_column", "doc_bytes"]

@@ -33,6 +33,8 @@ import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
 from corpusclean.errors import ConfigError
+from corpusclean.extras import Package
+from corpusclean.typecheck import check_params
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
@@ -69,12 +71,18 @@ class Stage:
     columns: ClassVar[dict[str, pa.DataType]] = {}
     #: Columns the stage needs in its input (checked before processing, for a clear error).
     requires: ClassVar[tuple[str, ...]] = ("text",)
+    #: Optional packages the stage imports (checked when the config is loaded: one line naming
+    #: the extra to install, see :mod:`corpusclean.extras`).
+    requires_packages: ClassVar[tuple[Package, ...]] = ()
     #: Signal column -> (parameter holding its threshold, mode), or a tuple of such pairs for a
     #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
     #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.
     thresholds: ClassVar[dict[str, tuple[str, str] | tuple[tuple[str, str], ...]]] = {}
     #: Counter name (``StageOutput.counters``) -> what it counts, for the report's chart titles.
     counter_titles: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        check_params(self)
 
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""
@@ -407,6 +415,14 @@ def register(name: str) -> Callable[[S], S]:
     """Class decorator: make ``cls`` a keyword-only dataclass and register it under ``name``."""
 
     def deco(cls: S) -> S:
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_params", False):
+            def __post_init__(self: Stage, _own: Callable[[Stage], None] = own) -> None:
+                check_params(self)
+                _own(self)
+
+            __post_init__._checks_params = True  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
         if "__dataclass_fields__" not in cls.__dict__:
             cls = dataclass(kw_only=True)(cls)  # type: ignore[assignment]
         cls.name = name

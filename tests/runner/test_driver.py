@@ -190,12 +190,12 @@ def test_an_edited_input_file_of_a_stage_is_a_config_change(tmp_path: Path) -> N
     inputs = make_inputs(tmp_path / "in")
     bench = tmp_path / "bench.jsonl"
     bench.write_text(json.dumps({"q": "a question that nobody will ever quote in a crawl at all"}) + "\n")
-    stages = [{"decontaminate": {"test_sets": [{"name": "b", "path": str(bench), "fields": ["q"]}],
-                                 "cache_dir": ""}}]
+    stages = [{"extract": {}}, {"decontaminate": {"test_sets": [{"name": "b", "path": str(bench), "fields": ["q"]}],
+                                                  "cache_dir": ""}}]
     cfg = config(inputs, tmp_path / "out", stages)
     run(parse_config(cfg), progress=False)
     bench.write_text(json.dumps({"q": "another question that nobody will ever quote in a crawl"}) + "\n")
-    with pytest.raises(RunError, match=r"stage_files\.01_decontaminate"):
+    with pytest.raises(RunError, match=r"stage_files\.02_decontaminate"):
         run(parse_config(cfg), progress=False)
 
 

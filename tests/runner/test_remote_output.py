@@ -19,7 +19,7 @@ from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import expand_inputs, read_chunks
 from corpusclean.runner import run
 
-PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
+PIPELINE = [{"extract": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
             {"pmap_probe": {}}]
 
 
