@@ -163,9 +163,14 @@ class PipelineConfig:
         self.executor.workers = value
 
     def fingerprint_data(self) -> dict[str, Any]:
-        """What determines the output (not where it goes or how many workers compute it)."""
+        """What determines the output (not where it goes or how many workers compute it).
+
+        The input *paths* are not part of it: how they are spelled (``crawl/`` or
+        ``crawl/*.warc.gz``) does not matter; the runner compares the files they name, and
+        their content, separately (:mod:`corpusclean.runner.inputs`).
+        """
         data: dict[str, Any] = {
-            "input": dataclasses.asdict(self.input),
+            "input": {k: v for k, v in dataclasses.asdict(self.input).items() if k != "paths"},
             "shard_size": self.shard_size,
             "stages": [{s.name: s.plain_params} for s in self.stages],
         }
@@ -182,7 +187,7 @@ class PipelineConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = self.fingerprint_data()
-        data.update(output=self.output, executor=dataclasses.asdict(self.executor), strict=self.strict,
+        data.update(input=dataclasses.asdict(self.input), output=self.output, executor=dataclasses.asdict(self.executor), strict=self.strict,
                     report=self.report, modules=list(self.modules))
         return data
 

@@ -12,6 +12,8 @@ The output folder is a local path or an object-store URI, read and written throu
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
-from corpusclean.io.storage import getsize
-from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.io.storage import rmtree
+from corpusclean.output.run_folder import _STAGE_FOLDER, FINAL, MANIFEST, REPORT, STATE_DIR, STATS, RunFolder
 from corpusclean.readers import expand_inputs
 from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
+from corpusclean.runner.inputs import check_overlap, describe_inputs, input_changes
+from corpusclean.runner.lock import LOCK_NAME, OutputLock
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.runner.progress import lines_for_warnings, pass_progress, progress_line
 from corpusclean.version import __version__
@@ -34,44 +38,123 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------ output folder
-def _inputs_listing(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"path": p, "format": f, "size": getsize(p)} for p, f in files]
+#: The manifest's format marker: a ``manifest.json`` without it was not written by corpusclean.
+MANIFEST_FORMAT = "corpusclean-run"
+MANIFEST_FORMAT_VERSION = 1
+#: Top-level names a run writes (besides ``NN_<stage>`` folders and hidden temporary files).
+_OURS = {MANIFEST, STATS, REPORT, FINAL, STATE_DIR, LOCK_NAME}
+_TEMP = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")  # corpusclean.io.files.temp_name
+_LEGACY_KEYS = {"corpusclean_version", "fingerprint", "config", "inputs", "segments"}
 
 
-def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwrite: bool) -> dict[str, Any]:
+def is_our_manifest(manifest: Any) -> bool:
+    """True when ``manifest`` was written by corpusclean (its format marker, or the exact key set of
+    manifests written before the marker existed)."""
+    if not isinstance(manifest, dict):
+        return False
+    if manifest.get("format") == MANIFEST_FORMAT:
+        return True
+    return "format" not in manifest and _LEGACY_KEYS <= set(manifest)
+
+
+def _foreign_entries(out: RunFolder) -> tuple[list[str], list[Any]]:
+    """(names corpusclean does not write, our temporary leftovers) at the top of ``out``."""
+    foreign, temps = [], []
+    if not out.root.is_dir():
+        return foreign, temps
+    for p in out.root.iterdir():
+        if _TEMP.match(p.name):
+            temps.append(p)
+        elif p.name not in _OURS and not _STAGE_FOLDER.match(p.name):
+            foreign.append(p.name)
+    return sorted(foreign), temps
+
+
+def check_ours(out: RunFolder) -> tuple[list[str], list[Any]]:
+    """Refuse (:class:`RunError`) a folder that is neither empty nor a corpusclean run.
+
+    Empty means: nothing but a killed run's temporary files and lock. Returns
+    :func:`_foreign_entries`.
+    """
+    foreign, temps = _foreign_entries(out)
+    if not out.has_manifest():
+        if foreign or out.stage_folders() or (out.root / STATE_DIR).exists():
+            raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
+                           "refusing to write into it (choose a new or empty folder)")
+        return foreign, temps
+    try:
+        manifest = out.read_manifest()
+    except RunError as e:
+        raise RunError(f"{e}; remove the folder by hand") from None
+    if not is_our_manifest(manifest):
+        raise RunError(f"{out}: its {MANIFEST} was not written by corpusclean; refusing to write "
+                       "into or delete this folder (choose a new or empty folder)")
+    return foreign, temps
+
+
+def _clear(out: RunFolder) -> None:
+    """Delete everything in ``out`` but the lock file (the caller checked it is all ours)."""
+    for p in list(out.root.iterdir()):
+        if p.name == LOCK_NAME:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            rmtree(p)
+        else:
+            p.unlink()
+
+
+def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwrite: bool) -> dict[str, Any]:
     """Create, resume or (with ``overwrite``) restart the output folder; return the manifest.
 
-    Never deletes a folder that does not hold a corpusclean ``manifest.json``.
+    Refuses (:class:`RunError`, before anything is written or deleted): an input inside the
+    output or an output an input would read back (:func:`~corpusclean.runner.inputs.check_overlap`);
+    a non-empty folder without a corpusclean manifest; with ``overwrite``, a folder holding files
+    corpusclean does not write; without it, a run of another config or of changed input files
+    (:func:`~corpusclean.runner.inputs.input_changes`). A folder holding only a killed run's
+    temporary files counts as empty. Call with the folder's :class:`OutputLock` held.
     """
     assert config.output is not None
     out = RunFolder(config.output)
     if out.exists() and not out.root.is_dir():
         raise RunError(f"{out}: output exists and is not a folder")
-    if not out.is_empty():
-        if not out.has_manifest():
-            raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
-                           "refusing to write into it (choose a new or empty folder)")
-        try:
-            old = out.read_manifest()
-        except RunError as e:
-            raise RunError(f"{e}; remove the folder by hand") from None
+    foreign, temps = check_ours(out)
+    if out.has_manifest():
+        old = out.read_manifest()
+        if overwrite and foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise RunError(f"{out}: --overwrite would delete files corpusclean did not write ({shown}); "
+                           "move them out or remove the folder by hand")
+        inputs = describe_inputs(files, digest=overwrite)
         changes = []
         if old.get("fingerprint") != config.fingerprint():
             old_config = old.get("config", {})
             new_data = config.fingerprint_data()
             keys = ("input", "shard_size", "stages", "stage_files")
-            changes = diff_configs({k: old_config.get(k) for k in keys},
-                                   {k: new_data.get(k) for k in keys}) or ["(config fingerprint)"]
-        if [(i["path"], i["size"]) for i in old.get("inputs", [])] != [(i["path"], i["size"]) for i in inputs]:
-            changes.append("input files (added, removed or changed size)")
+            old_data = {k: old_config.get(k) for k in keys}
+            if isinstance(old_data["input"], dict):  # the spelling of input paths is not the input
+                old_data["input"] = {k: v for k, v in old_data["input"].items() if k != "paths"}
+            changes = diff_configs(old_data, {k: new_data.get(k) for k in keys})
+        changes += input_changes(old.get("inputs", []), inputs)
         if not overwrite and changes:
             raise RunError(f"{out}: holds a run with a different config; changed: {'; '.join(changes)}. "
                            "Use --overwrite to start over")
         if not overwrite:
+            for o, n in zip(old.get("inputs", []), inputs):
+                n.setdefault("digest", o.get("digest"))
+                if "real" in n and os.path.realpath(o["path"]) == n["real"]:
+                    n["path"] = o["path"]  # spelled differently: keep the first spelling (documents' source)
+            old["inputs"] = inputs  # the same content, perhaps moved: read it where it is now
+            old["fingerprint"] = config.fingerprint()
             return old
-        out.remove()
+        _clear(out)
+    else:
+        inputs = describe_inputs(files)
+        for t in temps:  # a run killed before its first manifest: only our temporary files
+            t.unlink()
     out.create()
     manifest = {
+        "format": MANIFEST_FORMAT,
+        "format_version": MANIFEST_FORMAT_VERSION,
         "corpusclean_version": __version__,
         "fingerprint": config.fingerprint(),
         "config": config.to_dict(),
@@ -96,9 +179,27 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
     check_runnable(config, files)  # missing extras, HTML input without extract: one line, exit 2
-    inputs = _inputs_listing(files)
-    manifest = prepare_output(config, inputs, overwrite)
+    check_overlap(config.input.paths, files, config.output)
     out = RunFolder(config.output)
+    lock = None
+    if not out.is_remote:
+        if out.exists() and not out.root.is_dir():
+            raise RunError(f"{out}: output exists and is not a folder")
+        check_ours(out)  # before the lock file is created in someone else's folder (again under the lock)
+        out.create()
+        lock = OutputLock(out.root)
+        lock.acquire()
+    try:
+        return _run_locked(config, out, files, overwrite, progress, executor)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, str]], overwrite: bool,
+                progress: bool, executor: Executor | None) -> dict[str, Any]:
+    manifest = prepare_output(config, files, overwrite)
+    files = [(i["path"], i["format"]) for i in manifest["inputs"]]
     segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)

@@ -210,6 +210,8 @@ class MinHashDedup(GlobalStage):
             if not 0.0 < t < 1.0:
                 raise ValueError(f"lsh_threshold must be in (0, 1), got {t}")
             self._bands, self._rows = lsh.optimal_param(round(t, 6), self.num_perm)
+        for path in self.against:  # at config load (validate), not after the whole first pass
+            self._open_index(path)
 
     # ------------------------------------------------------------------ signatures (pass 1)
     def signatures(self, texts: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
