@@ -27,6 +27,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
+from corpusclean.html.parse import HANDOFF
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
 from corpusclean.html.trafilatura import TrafilaturaExtractor
@@ -73,6 +74,9 @@ class Extract(Stage):
             _resiliparse_modules()  # fail at config time, with the install hint
 
     def setup(self) -> None:
+        if not getattr(self, "_takes_trees", False):  # hidden_text before us hands over its parse
+            HANDOFF.consumers += 1
+            self._takes_trees = True
         if self.backend == "trafilatura":
             self._extractor: Any = TrafilaturaExtractor(
                 include_links=self.include_links, include_comments=self.include_comments,
@@ -138,6 +142,7 @@ class Extract(Stage):
                         chars_out += len(text)
             texts.append(text)
             verdicts.append(verdict)
+        HANDOFF.clear()  # trees of pages an earlier stage rejected: never taken
         table = with_columns(table, {"text": texts}, self.columns)
         out = self.split(table, verdicts, {"extract_chars": {"html_in": chars_in, "text_out": chars_out},
                                            "extract_rows": {"passed_through_text": passed}})
