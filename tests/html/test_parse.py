@@ -70,7 +70,8 @@ def test_handoff_is_bounded_and_take_forgets():
     '<!DOCTYPE html>\n<html xml:lang="de" />\n<head><title>Verein</title></head>\n'
     "<body><p>Der Verein trainiert jeden Samstag auf dem Platz am Wald.</p></body></html>",
     '<html lang="en"/>\n<body><p>The club trains every Saturday on the field near the wood.</p></body></html>',
-    "<HTML/><body><p>Opening hours are posted on the door of the office every week.</p></body>",
+    '<html xmlns="http://www.w3.org/1999/xhtml" />\n<body><p>Opening hours are posted on the door of the '
+    "office every week.</p></body></html>",
 ])
 def test_self_closed_html_tag_still_has_its_text(html):
     """A self-closed ``<html/>`` made libxml2 return an empty tree: hidden_text saw no words."""
