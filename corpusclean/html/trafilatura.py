@@ -166,15 +166,19 @@ class Renderer:
 
     # blocks --------------------------------------------------------------------------------
     def table_lines(self, table: Any) -> list[str]:
+        """One line per row, cells joined by `` | ``; a row whose cell holds a list is a layout
+        table (DocBook's Tip/Note/Caution boxes, two-column page layouts): its cells are rendered
+        as blocks, so the list keeps its bullet lines."""
         out: list[str] = []
         for row in table.iter("row"):
-            cells = []
-            for cell in row:
-                if isinstance(cell.tag, str) and cell.tag == "cell":
-                    cells.append(" ".join(self.inline_lines(cell)))
-            cells = [c for c in cells if c]
-            if cells:
-                out.append(" | ".join(cells))
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag == "cell"]
+            if any(c.find(".//list") is not None for c in cells):
+                for cell in cells:
+                    out.extend(b for b in self.blocks(cell) if b.strip())
+                continue
+            texts = [t for t in (" ".join(self.inline_lines(c)) for c in cells) if t]
+            if texts:
+                out.append(" | ".join(texts))
         return out
 
     def blocks(self, container: Any) -> list[str]:
