@@ -60,7 +60,7 @@ class Extract(Stage):
     favor: Literal["balanced", "precision", "recall"] = param(
         "recall", "trafilatura: favour precision (less boilerplate) or recall (more text). Default recall: "
         "balanced mode turns <ul><li><p> lists into plain paragraphs (DocBook pages: 0 % of list items "
-        "as bullets vs 90 % with recall; scripts/bench.py --only fidelity)")
+        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity)")
     fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall)")
     timeout_s: float = param(10.0, "Per-page time limit in seconds (0 disables); over it: extract.timeout")
     max_html_chars: int = param(10_000_000, "Pages larger than this are rejected unparsed (extract.too_large)")
