@@ -1,7 +1,7 @@
 """The one place where words, lines, paragraphs, bullets, ellipses and n-grams are defined.
 
 Every filter uses these definitions; they are documented here and in ``docs/filters.md`` (the
-README includes that section) and pinned by golden tests (``tests/test_text.py``).
+README includes that section) and pinned by golden tests (``tests/text/test_text.py``).
 Implementations of the same paper disagree exactly on these points, so each choice is written
 down once, with its reason.
 
@@ -9,8 +9,8 @@ down once, with its reason.
   (so ``\\r\\n`` files behave like ``\\n`` files). Blank lines are *not* lines: they separate
   paragraphs, and counting them would dilute every per-line ratio (and make every blank line a
   "duplicate line").
-* **Paragraph** — a maximal run of lines (as above) between blank lines. A paragraph's text is
-  its lines joined by ``\\n``.
+* **Paragraph** — a maximal run of lines (as above) between blank lines (lines empty once
+  stripped, any Unicode whitespace). A paragraph's text is its lines joined by ``\\n``.
 * **Word** — a whitespace-separated token (``str.split()``: any Unicode whitespace) with leading
   and trailing punctuation/symbols (Unicode categories ``P*`` and ``S*``) stripped; a token made
   only of punctuation/symbols (``-``, ``—``, ``#``, ``...``, ``|``) is not a word at all.
@@ -19,8 +19,14 @@ down once, with its reason.
   Inner punctuation stays (``don't``, ``e-mail``, ``3.5``). Case is kept.
 * **Bullet line** — a line whose first characters are one of :data:`BULLET_GLYPHS`, or an
   ordered-list marker ``<1-3 digits>.`` / ``<1-3 digits>)``, followed by whitespace or the end of
-  the line. The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`,
-  both of which this definition counts.
+  the line. Digits are any Unicode decimal digits (``Nd``: ``1.``, ``١.``, ``１.``; not ``²``).
+  The extractor writes exactly :data:`UNORDERED_BULLET` and :func:`ordered_bullet`, both of
+  which this definition counts.
+* **Alpha word** — a word holding at least one alphabetic character, any Unicode letter
+  (``str.isalpha``).
+* **Fractions over nothing** — every fraction is over its own unit and is 0 when there is none:
+  a document with no lines scores 0 on line fractions, one with no words on word fractions; a
+  document with no words but some lines keeps its line fractions (``-\\n-``: bullet lines 1).
 * **Ellipsis** — a run of three or more dots (``...``, ``.....`` is *one* ellipsis) or the single
   character ``…``. A line *ends with an ellipsis* if its last characters are an ellipsis,
   optionally followed by one closing bracket (``[...]``, ``(…)`` are the web's truncation marks).
@@ -51,13 +57,18 @@ without keeping a shard's worth of views in memory.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import string
+import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
-from itertools import filterfalse, repeat
+from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
+
+from corpusclean.repetition import duplicate_ngram_chars_reference, duplicate_stats, ngram_char_counts  # noqa: F401  (re-exported)
 
 #: Glyphs that start a bullet line (the extractor writes "-").
 BULLET_GLYPHS: tuple[str, ...] = ("-", "*", "•", "·", "‣", "◦", "⁃", "▪", "▫", "●", "○", "■", "□",
@@ -71,9 +82,14 @@ _BULLET_RE = re.compile(
     r"^\s*(?:[" + re.escape("".join(BULLET_GLYPHS)) + r"]|\d{1,3}[.)])(?:\s|$)"
 )
 _BULLET_FIRST = frozenset(BULLET_GLYPHS)
-_ELLIPSIS_RE = re.compile(r"(?:\.{3,}|…)")
+#: A line's first character that may start a bullet (a glyph or a digit), for a one-scan pre-check.
+_BULLET_FIRST_RE = re.compile(r"[" + re.escape("".join(BULLET_GLYPHS)) + r"\d]")
+#: What a stripped line ending with an ellipsis ends with.
+_ELLIPSIS_ENDINGS = tuple(e + b for e in ("...", "…") for b in ("", ")", "]"))
+_DOTS_RE = re.compile(r"\.\.\.+")  # literal prefix: a fast scan
+#: A character above the Basic Multilingual Plane.
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _ELLIPSIS_END_RE = re.compile(r"(?:\.{3,}|…)[)\]]?\s*$")
-_PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 #: ASCII punctuation and symbols (all of them are Unicode P* or S*).
 _ASCII_PS = string.punctuation
 
@@ -101,58 +117,71 @@ def ends_with_ellipsis(line: str) -> bool:
 
 def count_ellipses(text: str) -> int:
     """Number of ellipses: runs of 3+ dots (one each, whatever their length) and ``…`` characters."""
-    if "..." not in text and "…" not in text:
-        return 0
-    return len(_ELLIPSIS_RE.findall(text))
+    if "..." not in text:
+        return text.count("…")
+    return len(_DOTS_RE.findall(text)) + text.count("…")  # runs of dots and "…" never overlap
 
 
 def lines(text: str) -> list[str]:
     """Non-blank lines, stripped (split on ``\\n`` only)."""
-    return [s for s in (raw.strip() for raw in text.split("\n")) if s]
+    return list(filter(None, map(str.strip, text.split("\n"))))
+
+
+_BLANK_RUN_RE = re.compile(r"\n\n+")
+
+
+def _paragraphs_of(stripped: list[str]) -> list[str]:
+    """Paragraphs from the stripped raw lines (blank ones as ``""``): joined by ``\\n``, a blank
+    line becomes a run of 2+ newlines, which is where paragraphs split."""
+    joined = "\n".join(stripped).strip("\n")
+    return _BLANK_RUN_RE.split(joined) if joined else []
 
 
 def paragraphs(text: str) -> list[str]:
-    """Runs of non-blank lines separated by blank lines; each is its stripped lines joined by ``\\n``."""
-    out = []
-    for block in _PARA_SPLIT_RE.split(text):
-        ls = lines(block)
-        if ls:
-            out.append("\n".join(ls))
-    return out
+    """Runs of non-blank lines separated by blank lines; each is its stripped lines joined by ``\\n``.
+
+    A blank line is one that is empty once stripped of whitespace (any Unicode whitespace, as
+    for :func:`lines`)."""
+    return _paragraphs_of(list(map(str.strip, text.split("\n"))))
 
 
-def _is_punct_or_symbol(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS"
+@functools.cache
+def _word_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``[^\\s PS](?:\\S*[^\\s PS])?``: a token's span from its first to its last character that is
+    not P*/S*, i.e. :func:`words` in one C scan (``\\s`` = ``str.split()``'s whitespace). One
+    compilation for texts within the BMP (a bitmap lookup per character), one for all. ~0.3 s once."""
+    runs: list[tuple[int, int]] = []
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp))[0] in "PS":
+            if runs and runs[-1][1] == cp - 1:
+                runs[-1] = (runs[-1][0], cp)
+            else:
+                runs.append((cp, cp))
+
+    def compile_(rs: list[tuple[int, int]]) -> re.Pattern[str]:
+        cls = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in rs)
+        return re.compile(rf"[^\s{cls}](?:\S*[^\s{cls}])?")
+
+    return compile_([(a, min(b, 0xFFFF)) for a, b in runs if a <= 0xFFFF]), compile_(runs)
 
 
-def _strip_punct(token: str) -> str:
-    if token.isascii():
-        return token.strip(_ASCII_PS)
-    start, end = 0, len(token)
-    while start < end and _is_punct_or_symbol(token[start]):
-        start += 1
-    while end > start and _is_punct_or_symbol(token[end - 1]):
-        end -= 1
-    return token[start:end]
+def prepare() -> None:
+    """Build the word pattern now (stages call this in ``setup``, once per worker) rather than
+    on the first non-ASCII document."""
+    _word_res()
 
 
 def words(text: str) -> list[str]:
     """Words (see module docstring): whitespace tokens with edge punctuation stripped, non-empty."""
     if text.isascii():
         return list(filter(None, map(str.strip, text.split(), repeat(_ASCII_PS))))
-    return list(filter(None, map(_strip_punct, text.split())))
+    bmp, full = _word_res()
+    return (bmp if _ASTRAL_RE.search(text) is None else full).findall(text)
 
 
 def has_alpha(word: str) -> bool:
     """True if ``word`` contains at least one alphabetic character (``str.isalpha``)."""
-    return word.isalpha() or any(c.isalpha() for c in word)
-
-
-def count_alpha_words(ws: Iterable[str]) -> int:
-    """How many of ``ws`` contain an alphabetic character (fast path: all-letter words)."""
-    ws = list(ws)
-    rest = list(filterfalse(str.isalpha, ws))
-    return len(ws) - len(rest) + sum(map(has_alpha, rest))
+    return word.isalpha() or any(map(str.isalpha, word))
 
 
 _NGRAM_PUNCT_RE = re.compile(r"[^\w\s]+", re.UNICODE)
@@ -176,151 +205,57 @@ def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
 
 
-# ------------------------------------------------------------------------ duplicate counting
-def duplicate_stats(items: Sequence[str], lengths: Sequence[int] | None = None) -> tuple[int, int]:
-    """(number of duplicate items, characters in duplicate items); a duplicate repeats an earlier item.
-
-    ``lengths`` gives each item's character count (default ``len(item)``).
-    """
-    seen: set[str] = set()
-    dup = 0
-    dup_chars = 0
-    for i, item in enumerate(items):
-        if item in seen:
-            dup += 1
-            dup_chars += len(item) if lengths is None else lengths[i]
-        else:
-            seen.add(item)
-    return dup, dup_chars
-
-
-def _covered_chars(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:
-    """Characters of the words covered by n-grams starting at ``starts``, each word counted once."""
-    w = len(lengths)
-    delta = np.bincount(starts, minlength=w + 1)[: w + 1] - np.bincount(starts + n, minlength=w + 1)[: w + 1]
-    covered = np.cumsum(delta[:w]) > 0
-    return int(lengths[covered].sum())
-
-
-def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int],
-                      dup_ns: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Characters in the top n-gram (for each n in ``top_ns``) and in duplicate n-grams (``dup_ns``).
-
-    ``ids`` are the document's words as integers (equal words, equal ids), ``lengths`` their
-    character counts. Exact (no hashing): n-grams are identified by ranking pairs
-    ``(id of the (n-1)-gram at i, id of word i+n-1)``, so two n-grams get one id iff their words
-    are equal. Once no n-gram of some length repeats, no longer one can, and the rest are 0.
-    See the module docstring for the definitions (duplicates exclude first occurrences, a
-    character covered by several counted n-grams counts once).
-    """
-    top_set, dup_set = set(top_ns), set(dup_ns)
-    top: dict[int, int] = dict.fromkeys(top_set, 0)
-    dup: dict[int, int] = dict.fromkeys(dup_set, 0)
-    nmax = max(top_set | dup_set, default=0)
-    w = len(ids)
-    if w < 2 or nmax < 2:
-        return top, dup
-    ids = np.asarray(ids, dtype=np.int64)
-    lengths = np.asarray(lengths, dtype=np.int64)
-    vocab = int(ids.max()) + 1
-    rank = ids  # ids of the (n-1)-grams starting at each position; 1-grams are the words
-    for n in range(2, min(nmax, w) + 1):
-        m = w - n + 1
-        key = rank[:m] * vocab + ids[n - 1:]  # < w * vocab: exact, no hashing
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-        is_first = np.empty(m, dtype=bool)  # first of its group in sorted (= earliest) order
-        is_first[0] = True
-        np.not_equal(skey[1:], skey[:-1], out=is_first[1:])
-        if is_first.all():
-            break  # no n-gram of this length repeats, so no longer one does either
-        group_sorted = np.cumsum(is_first) - 1
-        rank = np.empty(m, dtype=np.int64)
-        rank[order] = group_sorted
-        if n in top_set:
-            group_start = np.flatnonzero(is_first)
-            counts = np.diff(np.append(group_start, m))
-            best = counts.max()
-            cands = np.flatnonzero(counts == best)
-            if len(cands) > 1:  # most characters, then earliest first occurrence
-                firsts = order[group_start[cands]]
-                cum = np.concatenate(([0], np.cumsum(lengths)))
-                chars = cum[firsts + n] - cum[firsts]
-                cand = cands[np.lexsort((firsts, -chars))[0]]
-            else:
-                cand = cands[0]
-            starts = order[group_start[cand]:group_start[cand] + best]
-            top[n] = _covered_chars(starts, n, lengths)
-        if n in dup_set:
-            dup[n] = _covered_chars(order[~is_first], n, lengths)
-    return top, dup
-
-
-def duplicate_ngram_chars_reference(tokens: Sequence[str], n: int) -> int:
-    """Slow, obviously-correct reference of the duplicate n-gram character count (for tests).
-
-    Marks every word of every n-gram occurrence that repeats an earlier occurrence, then sums
-    the characters of the marked words: overlapping duplicates count their shared words once.
-    """
-    seen: set[tuple[str, ...]] = set()
-    covered = [False] * len(tokens)
-    for i in range(len(tokens) - n + 1):
-        gram = tuple(tokens[i:i + n])
-        if gram in seen:
-            for j in range(i, i + n):
-                covered[j] = True
-        else:
-            seen.add(gram)
-    return sum(len(t) for t, c in zip(tokens, covered) if c)
-
-
 # ----------------------------------------------------------------------------- document view
 class DocView:
     """One document tokenised once: lines, paragraphs and words, computed lazily and kept.
 
     Filters read everything they need from a view (built by :func:`analyze`), so one document
-    is split into lines and words at most once however many signals are computed.
+    is split into lines and words at most once however many signals are computed. Counts over
+    words are taken over the distinct words (``unique_words`` with ``word_counts``), which is
+    where a long document's repetition makes them cheap.
     """
 
-    __slots__ = ("text", "_lines", "_paragraphs", "_words", "_ids", "_lengths")
+    __slots__ = ("text", "_stripped", "_lines", "_paragraphs", "_joined", "_words", "_unique", "_ids",
+                 "_counts", "_lengths", "_ulengths")
 
     def __init__(self, text: str | None):
         self.text: str = text or ""
+        self._stripped: list[str] | None = None
         self._lines: list[str] | None = None
         self._paragraphs: list[str] | None = None
+        self._joined: str | None = None
         self._words: list[str] | None = None
+        self._unique: list[str] | None = None
         self._ids: np.ndarray | None = None
+        self._counts: np.ndarray | None = None
         self._lengths: np.ndarray | None = None
+        self._ulengths: np.ndarray | None = None
 
-    def _split_lines(self) -> None:
-        ls: list[str] = []
-        paras: list[str] = []
-        cur: list[str] = []
-        for raw in self.text.split("\n"):
-            s = raw.strip()
-            if s:
-                ls.append(s)
-                cur.append(s)
-            elif cur:
-                paras.append("\n".join(cur))
-                cur = []
-        if cur:
-            paras.append("\n".join(cur))
-        self._lines, self._paragraphs = ls, paras
+    def _strip(self) -> list[str]:
+        if self._stripped is None:
+            self._stripped = list(map(str.strip, self.text.split("\n")))
+        return self._stripped
 
     @property
     def lines(self) -> list[str]:
         """Non-blank stripped lines (:func:`lines`)."""
         if self._lines is None:
-            self._split_lines()
-        return self._lines  # type: ignore[return-value]
+            self._lines = list(filter(None, self._strip()))
+        return self._lines
+
+    @property
+    def joined_lines(self) -> str:
+        """The lines joined by ``\\n`` (for counting per-line patterns in one regex scan)."""
+        if self._joined is None:
+            self._joined = "\n".join(self.lines)
+        return self._joined
 
     @property
     def paragraphs(self) -> list[str]:
         """Paragraphs (:func:`paragraphs`)."""
         if self._paragraphs is None:
-            self._split_lines()
-        return self._paragraphs  # type: ignore[return-value]
+            self._paragraphs = _paragraphs_of(self._strip())
+        return self._paragraphs
 
     @property
     def words(self) -> list[str]:
@@ -331,9 +266,20 @@ class DocView:
 
     def _encode(self) -> None:
         ws = self.words
-        vocab = {w: i for i, w in enumerate(dict.fromkeys(ws))}  # first-seen order
+        unique = list(dict.fromkeys(ws))  # first-seen order
+        vocab = dict(zip(unique, range(len(unique))))
+        self._unique = unique
         self._ids = np.fromiter(map(vocab.__getitem__, ws), np.int64, len(ws))
-        self._lengths = np.fromiter(map(len, ws), np.int64, len(ws))
+        self._ulengths = np.fromiter(map(len, unique), np.int64, len(unique))
+        self._counts = np.bincount(self._ids, minlength=len(unique))
+        self._lengths = self._ulengths[self._ids]
+
+    @property
+    def unique_words(self) -> list[str]:
+        """The distinct words, in order of first occurrence (word id ``i`` is ``unique_words[i]``)."""
+        if self._unique is None:
+            self._encode()
+        return self._unique  # type: ignore[return-value]
 
     @property
     def word_ids(self) -> np.ndarray:
@@ -343,11 +289,55 @@ class DocView:
         return self._ids  # type: ignore[return-value]
 
     @property
+    def word_counts(self) -> np.ndarray:
+        """Occurrences of each distinct word (indexed by word id)."""
+        if self._counts is None:
+            self._encode()
+        return self._counts  # type: ignore[return-value]
+
+    @property
     def word_lengths(self) -> np.ndarray:
         """Character count of each word."""
         if self._lengths is None:
             self._encode()
         return self._lengths  # type: ignore[return-value]
+
+    def count_words(self, flags: Iterable[bool]) -> int:
+        """How many word occurrences are flagged; ``flags`` has one entry per distinct word
+        (in ``unique_words`` order), e.g. ``map(str.isalpha, view.unique_words)``."""
+        unique = self.unique_words
+        if not unique:
+            return 0
+        return int(self.word_counts[np.fromiter(flags, bool, len(unique))].sum())
+
+    def count_alpha_words(self) -> int:
+        """Word occurrences holding an alphabetic character (:func:`has_alpha`)."""
+        unique = self.unique_words
+        if not unique:
+            return 0
+        flags = np.fromiter(map(str.isalpha, unique), bool, len(unique))
+        rest = np.flatnonzero(~flags)
+        if len(rest):
+            flags[rest] = [has_alpha(unique[i]) for i in rest.tolist()]
+        return int(self.word_counts[flags].sum())
+
+    def word_chars(self) -> int:
+        """Characters in all words."""
+        if self._ulengths is None:
+            self._encode()
+        return int(self._ulengths @ self.word_counts) if len(self._ulengths) else 0  # type: ignore[operator]
+
+    def bullet_lines(self) -> int:
+        """Lines that start with a bullet (:func:`is_bullet_line`)."""
+        ls = self.lines
+        if not ls:
+            return 0
+        firsts = "".join(map(operator.itemgetter(0), ls))  # each line's first character
+        return sum(1 for m in _BULLET_FIRST_RE.finditer(firsts) if _BULLET_RE.match(ls[m.start()]))
+
+    def ellipsis_lines(self) -> int:
+        """Lines that end with an ellipsis (:func:`ends_with_ellipsis`)."""
+        return sum(map(str.endswith, self.lines, repeat(_ELLIPSIS_ENDINGS)))
 
 
 _last: tuple[str | None, DocView | None] = (None, None)

@@ -4,22 +4,23 @@ candidate pairs of each band.
 A signature of ``bands * rows`` values is cut into ``bands`` bands; two documents become a
 *candidate pair* when all ``rows`` values of at least one band agree, which happens with
 probability ``1 - (1 - s**rows)**bands`` for Jaccard similarity ``s`` (:func:`s_curve`).
-Candidates are found band by band (:func:`band_edges`, one Parquet column at a time, so memory
-is bounded by one band), in parallel through the executor's ``pmap`` (:func:`candidates`).
+Candidates are found by :func:`band_task`, one task per band and key partition (one Parquet
+column read file by file, rows of other key partitions dropped as they are read, so a task's
+memory is bounded by its partition), in parallel through the executor's ``pmap``; each task
+writes its edges to the middle step's work folder (:mod:`corpusclean.dedup.exchange`), never
+back to the driver.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
+from corpusclean.dedup import exchange
 from corpusclean.dedup.minhash import U64, fmix64, splitmix64
-from corpusclean.dedup.scan_files import read_column
 
 _BAND_M = np.array(splitmix64(256, 0xBA4D), dtype=U64)
 
@@ -75,40 +76,64 @@ def s_curve(s: np.ndarray | float, bands: int, rows: int) -> np.ndarray:
     return 1.0 - (1.0 - np.asarray(s, float) ** rows) ** bands
 
 
-def band_edges(files: list[Path], valid_rows: np.ndarray, n_old: int, total: int, j: int) -> np.ndarray:
-    """Candidate edges of band ``j`` as ``a * total + b`` int64 codes (a = the bucket's first row).
+def bucket_edges(keys: np.ndarray, rows: np.ndarray, n_old: int, total: int) -> np.ndarray:
+    """Star edges of the buckets of one band as sorted unique ``a * total + b`` int64 codes.
 
-    ``files`` are the scan files (earlier-index files first), ``valid_rows`` the global rows that
-    have a signature, ``n_old`` how many leading rows come from earlier indexes (edges among them
-    are not needed). Module-level so a process pool or Ray can run bands in parallel; it reads
-    only band ``j``'s column (``b{j}``), so its memory is bounded by one band.
+    ``keys`` are band keys and ``rows`` their global rows (ascending). Each bucket (equal keys)
+    links its first row ``a`` (its smallest) to every other member ``b``, so ``a < b``; members
+    below ``n_old`` (earlier runs' indexes) get no edge: edges among old documents are not needed.
     """
-    keys = read_column(files, f"b{j}").to_numpy()[valid_rows] if total else np.empty(0, np.uint64)
     order = np.argsort(keys, kind="stable")
     ks = keys[order]
-    rows = valid_rows[order]
+    rows = rows[order]
     new = np.empty(ks.size, bool)
     if ks.size:
         new[0] = True
         np.not_equal(ks[1:], ks[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     first = np.repeat(rows[starts], np.diff(starts, append=ks.size))
-    member = ~new & (rows >= n_old)  # edges among old documents are not needed
-    return np.unique(first[member] * total + rows[member])
+    member = ~new & (rows >= n_old)
+    return exchange.unique(first[member] * total + rows[member])
 
 
-def candidates(files: list[Path], valid_rows: np.ndarray, n_old: int, total: int, bands: int,
-               pmap: Callable[..., Iterable[Any]] = map) -> tuple[np.ndarray, np.ndarray, int]:
-    """Every candidate pair over all bands: ``(a rows, b rows, band collisions)``.
+def band_rows(files: list[Path], offsets: np.ndarray, j: int, q: int = 0,
+              key_parts: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``(band keys, global rows)`` of band ``j`` for documents with a signature whose key falls in
+    key partition ``q`` of ``key_parts`` (``key % key_parts == q``; the keys are uniform hashes).
 
-    Star edges from each bucket's first row to its others, deduplicated across bands; only
-    edges travel back from ``pmap``'s workers, never documents. ``a`` and ``b`` are int64
-    global row numbers (``a < b`` is not promised; each pair appears once).
+    Reads the files one by one, projected to ``b{j}`` and ``n_shingles``, so memory is bounded by
+    one file plus the partition's rows: about ``16 * documents / key_parts`` bytes.
     """
-    edge_codes = np.empty(0, np.int64)
-    collisions = 0
-    band = functools.partial(band_edges, files, valid_rows, n_old, total)
-    for codes in pmap(band, range(bands)):
-        collisions += int(codes.size)
-        edge_codes = np.unique(np.concatenate([edge_codes, codes]))
-    return edge_codes // max(total, 1), edge_codes % max(total, 1), collisions
+    keys_l, rows_l = [np.empty(0, U64)], [np.empty(0, np.int64)]
+    for f, path in enumerate(files):
+        t = pq.read_table(path, columns=[f"b{j}", "n_shingles"])
+        keys = t.column(0).to_numpy()
+        ok = t.column(1).to_numpy() > 0
+        if key_parts > 1:
+            ok &= keys % U64(key_parts) == U64(q)
+        sel = np.flatnonzero(ok)
+        keys_l.append(keys[sel])
+        rows_l.append(sel + offsets[f])
+    return np.concatenate(keys_l), np.concatenate(rows_l)
+
+
+def band_task(files: list[Path], offsets: np.ndarray, n_old: int, key_parts: int, edge_parts: int,
+              work: Path, jq: tuple[int, int]) -> int:
+    """One band-grouping task (band ``j``, key partition ``q``): its candidate edges, written as a
+    keyed array ``work/edges/b<j>-q<q>.npy`` partitioned by edge hash, and its endpoints'
+    row requests ``work/requests/b<j>-q<q>.npy`` (see :mod:`corpusclean.dedup.exchange`).
+
+    Returns the number of edges (band collisions). Module-level so process pools and Ray can run
+    it; only that count travels back.
+    """
+    j, q = jq
+    total = int(offsets[-1])
+    keys, rows = band_rows(files, offsets, j, q, key_parts)
+    codes = bucket_edges(keys, rows, n_old, total)
+    parts = exchange.hash_part(codes, edge_parts)
+    name = f"b{j:03d}-q{q:05d}.npy"
+    exchange.write_keyed(work / "edges" / name, codes, parts, edge_parts)
+    t = max(total, 1)
+    exchange.write_requests(work / "requests" / name, np.concatenate([codes // t, codes % t]),
+                            np.concatenate([parts, parts]), edge_parts)
+    return int(codes.size)

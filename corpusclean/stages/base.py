@@ -151,27 +151,92 @@ class Stage:
 from corpusclean.errors import StageInputError  # noqa: E402,F401  (re-exported)
 
 
+@dataclass(frozen=True)
+class Cut:
+    """One threshold of a filter, declared once: ``decide``, ``thresholds`` (what ``report`` draws
+    and ``whatif`` may move) and the set of retunable parameters are all derived from it.
+
+    A document is rejected with ``rule`` when its signal ``column`` is below (``side="min"``) or
+    above (``side="max"``) the value of parameter ``param``; ``inclusive=True`` rejects at the
+    value too ("at most 0.12" for a min side). A parameter set to ``None`` switches the cut off.
+    The detail written is ``"<value> <op> <threshold>"`` (integers as they are, other numbers
+    with 4 significant digits), e.g. ``"49 < 50"`` or ``"0.4737 > 0.2"``.
+    """
+
+    column: str
+    param: str
+    side: str  # "min" | "max"
+    rule: str
+    inclusive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.side not in ("min", "max"):
+            raise ValueError(f"Cut side must be 'min' or 'max', got {self.side!r}")
+
+    def check(self, value: Any, threshold: Any) -> tuple[str, str] | None:
+        """``(rule, detail)`` if ``value`` is on the rejected side of ``threshold``, else None."""
+        if threshold is None:
+            return None
+        if self.side == "min":
+            bad, op = (value <= threshold, "<=") if self.inclusive else (value < threshold, "<")
+        else:
+            bad, op = (value >= threshold, ">=") if self.inclusive else (value > threshold, ">")
+        if not bad:
+            return None
+        shown = str(value) if isinstance(value, int) else f"{value:.4g}"
+        return self.rule, f"{shown} {op} {threshold}"
+
+
+class _DerivedThresholds:
+    """``thresholds`` of a filter with ``cuts``: column -> (param, side), or a tuple of such pairs
+    for a column cut from both sides. Read on the class (report) or on an instance (an instance
+    may carry its own ``cuts``); never stored, so it cannot disagree with the cuts."""
+
+    def __get__(self, obj: Any, cls: type) -> dict[str, Any]:
+        cuts = (obj if obj is not None else cls).cuts
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        for cut in cuts:
+            pairs.setdefault(cut.column, []).append((cut.param, cut.side))
+        return {col: ps[0] if len(ps) == 1 else tuple(ps) for col, ps in pairs.items()}
+
+
 @dataclass(kw_only=True)
 class FilterStage(Stage):
     """A stage that keeps or rejects each document on its own.
 
     Simplest form: override :meth:`reason_for`. To store signals (retunable thresholds):
-    declare them in ``columns``, compute them in :meth:`compute`, threshold them in
-    :meth:`decide` (which must then use only the signals, so ``corpusclean whatif`` can re-apply
-    it to stored columns; set ``retunable = True``).
+    declare them in ``columns``, compute them in :meth:`compute`, and declare each threshold
+    once as a :class:`Cut` in ``cuts`` (in the order they are checked; the first failing one is
+    the reason) with ``retunable = True``. ``decide`` then applies the cuts, and ``thresholds``
+    is derived from them. A filter whose rule is not a set of cuts overrides :meth:`decide`
+    (which must use only the signals and parameters if ``retunable``).
     """
 
     #: True when ``decide`` depends only on the stored signal columns and the parameters.
     retunable: ClassVar[bool] = False
+    #: The filter's cuts, in checking order. An instance whose cuts depend on its parameters
+    #: assigns its own tuple in ``__post_init__``.
+    cuts: ClassVar[tuple[Cut, ...]] = ()
+    thresholds = _DerivedThresholds()  # type: ignore[assignment]
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Signals for one document (keys = ``columns``). Default: none."""
         return {}
 
     def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        """Threshold the signals. Default: fall back to :meth:`reason_for`."""
+        """Apply the ``cuts`` in order; without cuts, fall back to :meth:`reason_for`."""
+        if self.cuts:
+            return self.apply_cuts(signals)
         assert doc is not None, f"{type(self).__name__} needs the document to decide"
         return self.reason_for(doc)
+
+    def apply_cuts(self, signals: dict[str, Any]) -> Verdict:
+        """The first cut the signals fail, as ``(rule, detail)``, or None."""
+        for cut in self.cuts:
+            verdict = cut.check(signals[cut.column], getattr(self, cut.param))
+            if verdict is not None:
+                return verdict
+        return None
 
     def reason_for(self, doc: dict[str, Any]) -> Verdict:
         """The per-document rule: None to keep, else a rule name or (rule, detail)."""
@@ -179,13 +244,10 @@ class FilterStage(Stage):
 
     def process(self, table: pa.Table) -> StageOutput:
         self.check_input(table)
-        cols = {c: table.column(c).to_pylist() for c in self.requires if c in table.column_names}
-        if "id" not in cols:
-            cols["id"] = table.column("id").to_pylist()
-        names = list(cols)
+        names = ["id"] + [c for c in self.requires if c in table.column_names and c != "id"]
         signal_cols: dict[str, list[Any]] = {c: [] for c in self.columns}
         verdicts: list[Verdict] = []
-        for values in zip(*(cols[n] for n in names)):
+        for values in iter_rows(table, names):
             doc = dict(zip(names, values))
             signals = self.compute(doc)
             for c, vals in signal_cols.items():
@@ -194,6 +256,22 @@ class FilterStage(Stage):
         if signal_cols:
             table = with_columns(table, signal_cols, self.columns)
         return self.split(table, verdicts)
+
+
+#: Rows converted to Python objects at a time by the filter loops.
+ROW_CHUNK = 256
+
+
+def iter_rows(table: pa.Table, names: Sequence[str], chunk: int = ROW_CHUNK) -> Iterator[tuple[Any, ...]]:
+    """The values of columns ``names``, row by row, converted ``chunk`` rows at a time.
+
+    Converting a whole shard's text column at once (``to_pylist``) holds a second, Python copy
+    of every text (1-4 bytes per character plus ~50 bytes per string) for the whole shard; a
+    chunk at a time bounds that copy to ``chunk`` documents.
+    """
+    for start in range(0, table.num_rows, chunk):
+        part = table.slice(start, chunk)
+        yield from zip(*(part.column(c).to_pylist() for c in names))
 
 
 def fusable(stage: Stage) -> bool:
@@ -214,13 +292,12 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
         stage.check_input(table, added)
         added += list(stage.columns)
     needed = ["id"] + sorted({c for st in stages for c in st.requires if c in table.column_names} - {"id"})
-    cols = [table.column(c).to_pylist() for c in needed]
     k = len(stages)
     signals: list[dict[str, list[Any]]] = [{c: [] for c in st.columns} for st in stages]
     verdicts: list[list[Verdict]] = [[] for _ in stages]
     seconds = [0.0] * k
     clock = time.perf_counter
-    for values in zip(*cols):
+    for values in iter_rows(table, needed):
         doc = dict(zip(needed, values))
         for j, stage in enumerate(stages):
             t0 = clock()

@@ -19,12 +19,13 @@ Lines, words, ellipses and duplicates are the definitions of :mod:`corpusclean.t
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
 
 from corpusclean.document import with_columns
-from corpusclean.stages.base import FilterStage, Stage, StageOutput, Verdict, param, register
+from corpusclean.stages.base import Cut, FilterStage, Stage, StageOutput, Verdict, param, register
 from corpusclean.text import analyze, duplicate_stats, ends_with_ellipsis, lines, words
 
 #: TFDS c4_utils ``_CITATION_REGEX``: Wikipedia-style markers ``[1]``, ``[]``, ``[edit]``, ``[citation needed]``.
@@ -174,10 +175,10 @@ class FineWebQuality(FilterStage):
     """
 
     retunable = True
-    thresholds = {"fw_line_punct_frac": ("min_line_punct_frac", "min"),
-                  "fw_short_line_frac": ("max_short_line_frac", "max"),
-                  "fw_dup_line_char_frac": ("max_dup_line_char_frac", "max"),
-                  "fw_newline_word_ratio": ("max_newline_word_ratio", "max")}
+    cuts = (Cut("fw_line_punct_frac", "min_line_punct_frac", "min", "line_punct", inclusive=True),
+            Cut("fw_short_line_frac", "max_short_line_frac", "max", "short_lines", inclusive=True),
+            Cut("fw_dup_line_char_frac", "max_dup_line_char_frac", "max", "dup_line_char_frac", inclusive=True),
+            Cut("fw_newline_word_ratio", "max_newline_word_ratio", "max", "newline_ratio"))
     columns = {
         "fw_line_punct_frac": pa.float64(),
         "fw_short_line_frac": pa.float64(),
@@ -198,6 +199,10 @@ class FineWebQuality(FilterStage):
 
     def __post_init__(self) -> None:
         self._marks = tuple(self.end_marks)
+        # "ends with a mark", over all lines at once (one match per line); plain endswith for
+        # marks a multi-line pattern cannot express (empty, or holding a newline)
+        self._marks_re = (None if any(not m or "\n" in m for m in self._marks) else
+                          re.compile("(?:" + "|".join(map(re.escape, self._marks)) + ")$", re.MULTILINE))
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         view = analyze(doc.get("text"))
@@ -206,24 +211,13 @@ class FineWebQuality(FilterStage):
         lengths = list(map(len, ls))
         total = sum(lengths)
         _, dup_chars = duplicate_stats(ls, lengths)
+        if self._marks_re is None:
+            punct = sum(map(str.endswith, ls, repeat(self._marks)))
+        else:
+            punct = len(self._marks_re.findall(view.joined_lines)) if n else 0
         return {
-            "fw_line_punct_frac": sum(1 for s in ls if s.endswith(self._marks)) / n if n else 0.0,
-            "fw_short_line_frac": sum(1 for k in lengths if k < self.short_line_length) / n if n else 0.0,
+            "fw_line_punct_frac": punct / n if n else 0.0,
+            "fw_short_line_frac": sum(map(self.short_line_length.__gt__, lengths)) / n if n else 0.0,
             "fw_dup_line_char_frac": dup_chars / total if total else 0.0,
             "fw_newline_word_ratio": view.text.count("\n") / max(len(view.words), 1),
         }
-
-    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        p = signals["fw_line_punct_frac"]
-        if self.min_line_punct_frac is not None and p <= self.min_line_punct_frac:
-            return "line_punct", f"{p:.4g} <= {self.min_line_punct_frac}"
-        s = signals["fw_short_line_frac"]
-        if self.max_short_line_frac is not None and s >= self.max_short_line_frac:
-            return "short_lines", f"{s:.4g} >= {self.max_short_line_frac}"
-        d = signals["fw_dup_line_char_frac"]
-        if self.max_dup_line_char_frac is not None and d >= self.max_dup_line_char_frac:
-            return "dup_line_char_frac", f"{d:.4g} >= {self.max_dup_line_char_frac}"
-        r = signals["fw_newline_word_ratio"]
-        if self.max_newline_word_ratio is not None and r > self.max_newline_word_ratio:
-            return "newline_ratio", f"{r:.4g} > {self.max_newline_word_ratio}"
-        return None

@@ -36,11 +36,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from corpusclean.dedup import lsh, verify
+from corpusclean.dedup import lsh, middle
 from corpusclean.dedup import minhash as mh
-from corpusclean.dedup.components import KeepRule, cluster_table, empty_cluster_table, survivors
+from corpusclean.dedup.components import KeepRule, survivors
 from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, open_index, write_index
-from corpusclean.dedup.scan_files import binary16, gather, read_column, row_counts
+from corpusclean.dedup.scan_files import binary16, gather, row_counts
 from corpusclean.document import with_columns
 from corpusclean.io.files import atomic_output
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
@@ -263,51 +263,21 @@ class MinHashDedup(GlobalStage):
                pmap: Callable[..., Iterable[Any]] = map) -> dict[str, Any]:
         """Candidates (LSH bands) -> verified pairs -> clusters; writes the state and the index.
 
-        Earlier runs' indexes (``against``) come first in the global row numbering.
+        Earlier runs' indexes (``against``) come first in the global row numbering. Every step
+        but the connected components runs as ``pmap`` tasks (:mod:`corpusclean.dedup.middle`).
         """
         old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
         files = old_files + list(scan_files)
-        offsets = np.concatenate(([0], np.cumsum(row_counts(files))))
-        n_old = int(offsets[len(old_files)])
-        total = int(offsets[-1])
-        ea, eb, collisions = self._candidates(files, n_old, total, pmap)
-        nodes = np.unique(np.concatenate([ea, eb]))
-        if nodes.size:
-            got, sig, ia, ib, ok = self._verify(files, offsets, nodes, ea, eb)
-            state, n_removed, n_clusters = cluster_table(nodes, ia, ib, ok, got["id"], got["length"].to_numpy(),
-                                                         sig, n_old, self.keep)
-            accepted = int(ok.sum())
-        else:
-            state, n_removed, n_clusters, accepted = empty_cluster_table(), 0, 0, 0
-        _write(state, state_dir / "minhash_dedup.parquet")
+        counts_old = row_counts(old_files)
+        n_old = int(counts_old.sum())
+        total = n_old + int(row_counts(scan_files).sum())
+        settings = middle.Settings(self._bands, self.num_perm, self.verify, self.threshold, self.keep)
+        with middle.single_file_writer(state_dir / "minhash_dedup.parquet") as write:
+            counts, removed = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
         if self.write_index:
-            removed = state.filter(pc.is_valid(state.column("duplicate_of"))).column("id").combine_chunks()
             write_index(scan_files, removed, state_dir / "index",
                         dict(self._index_meta(), has_shingles=self.verify == "exact"))
-        return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows,
-                "candidate_pairs": int(ea.size), "band_collisions": collisions,
-                "accepted_pairs": accepted, "clusters": n_clusters, "near_duplicates": n_removed}
-
-    def _candidates(self, files: list[Path], n_old: int, total: int,
-                    pmap: Callable[..., Iterable[Any]]) -> tuple[np.ndarray, np.ndarray, int]:
-        """Step 1: candidate pairs ``(a rows, b rows, band collisions)``, band by band in parallel."""
-        has_sig = read_column(files, "n_shingles").to_numpy() > 0 if total else np.zeros(0, bool)
-        return lsh.candidates(files, np.flatnonzero(has_sig), n_old, total, self._bands, pmap)
-
-    def _verify(self, files: list[Path], offsets: np.ndarray, nodes: np.ndarray, ea: np.ndarray,
-                eb: np.ndarray) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Step 2: gather what the endpoints need and accept or refuse each pair.
-
-        Returns the gathered columns, the nodes' signatures ``(nodes, num_perm)``, the pairs as
-        indexes into ``nodes`` and the accepted mask.
-        """
-        cols = ["id", "length", "sig"] + (["shingles"] if self.verify == "exact" else [])
-        got = gather(files, offsets, nodes, cols)
-        sig = got["sig"].flatten().to_numpy().reshape(-1, self.num_perm)
-        ia = np.searchsorted(nodes, ea)
-        ib = np.searchsorted(nodes, eb)
-        ok = verify.accept(self.verify, self.threshold, sig, ia, ib, got.get("shingles"))  # type: ignore[arg-type]
-        return got, sig, ia, ib, ok
+        return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows, **counts}
 
     # ------------------------------------------------------------------------- pass 2
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:

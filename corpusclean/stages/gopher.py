@@ -7,41 +7,31 @@ without recomputing. Words, lines, paragraphs, ellipses, bullets, duplicates and
 character counting are the shared definitions of :mod:`corpusclean.text` (see its docstring and
 ``docs/filters.md``); both stages read one tokenised :class:`~corpusclean.text.DocView`.
 
-Every threshold is a parameter; ``None`` switches the rule off (its signal is still stored).
+Every threshold is a parameter, declared once as a :class:`~corpusclean.stages.base.Cut` (the
+comparison, the report's lines and ``whatif``'s knowledge derive from it); ``None`` switches the
+rule off (its signal is still stored).
 """
 
 from __future__ import annotations
 
+from itertools import filterfalse
 from typing import Any
 
 import pyarrow as pa
 
-from corpusclean.stages.base import FilterStage, Verdict, param, register
+from corpusclean.stages.base import Cut, FilterStage, param, register
 from corpusclean.text import (
     DocView,
     analyze,
-    count_alpha_words,
     count_ellipses,
     duplicate_stats,
-    ends_with_ellipsis,
-    is_bullet_line,
+    has_alpha,
     ngram_char_counts,
+    prepare,
 )
 
 #: The paper's stop words ("the, be, to, of, and, that, have, with").
 GOPHER_STOP_WORDS: list[str] = ["the", "be", "to", "of", "and", "that", "have", "with"]
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _too_low(value: float, threshold: float | None) -> bool:
-    return threshold is not None and value < threshold
-
-
-def _too_high(value: float, threshold: float | None) -> bool:
-    return threshold is not None and value > threshold
 
 
 @register("gopher_quality")
@@ -58,14 +48,16 @@ class GopherQuality(FilterStage):
     """
 
     retunable = True
-    thresholds = {"gq_word_count": (("min_doc_words", "min"), ("max_doc_words", "max")),
-                  "gq_mean_word_length": (("min_mean_word_length", "min"), ("max_mean_word_length", "max")),
-                  "gq_hash_word_ratio": ("max_hash_word_ratio", "max"),
-                  "gq_ellipsis_word_ratio": ("max_ellipsis_word_ratio", "max"),
-                  "gq_bullet_line_frac": ("max_bullet_line_frac", "max"),
-                  "gq_ellipsis_line_frac": ("max_ellipsis_line_frac", "max"),
-                  "gq_alpha_word_frac": ("min_alpha_word_frac", "min"),
-                  "gq_stop_word_count": ("min_stop_words", "min")}
+    cuts = (Cut("gq_word_count", "min_doc_words", "min", "word_count"),
+            Cut("gq_word_count", "max_doc_words", "max", "word_count"),
+            Cut("gq_mean_word_length", "min_mean_word_length", "min", "mean_word_length"),
+            Cut("gq_mean_word_length", "max_mean_word_length", "max", "mean_word_length"),
+            Cut("gq_hash_word_ratio", "max_hash_word_ratio", "max", "symbol_ratio_hash"),
+            Cut("gq_ellipsis_word_ratio", "max_ellipsis_word_ratio", "max", "symbol_ratio_ellipsis"),
+            Cut("gq_bullet_line_frac", "max_bullet_line_frac", "max", "bullet_lines"),
+            Cut("gq_ellipsis_line_frac", "max_ellipsis_line_frac", "max", "ellipsis_lines"),
+            Cut("gq_alpha_word_frac", "min_alpha_word_frac", "min", "alpha_words"),
+            Cut("gq_stop_word_count", "min_stop_words", "min", "stop_words"))
     columns = {
         "gq_word_count": pa.int64(),
         "gq_mean_word_length": pa.float64(),
@@ -97,55 +89,31 @@ class GopherQuality(FilterStage):
                 raise ValueError(f"{lo} ({a}) is larger than {hi} ({b})")
         self._stop = frozenset(w.lower() for w in self.stop_words)
 
+    def setup(self) -> None:
+        prepare()
+
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
         ws = view.words
         n_words = len(ws)
         text = view.text
-        ls = view.lines
-        n_lines = len(ls)
+        n_lines = len(view.lines)
         per_word = max(n_words, 1)
-        total_len = sum(map(len, ws))
+        # per word with C-level maps (cheaper than building word ids for this filter alone)
+        alpha = n_words - sum(1 for w in filterfalse(str.isalpha, ws) if not has_alpha(w))
         return {
             "gq_word_count": n_words,
-            "gq_mean_word_length": total_len / n_words if n_words else 0.0,
+            "gq_mean_word_length": sum(map(len, ws)) / n_words if n_words else 0.0,
             "gq_hash_word_ratio": text.count("#") / per_word,
             "gq_ellipsis_word_ratio": count_ellipses(text) / per_word,
-            "gq_bullet_line_frac": sum(map(is_bullet_line, ls)) / n_lines if n_lines else 0.0,
-            "gq_ellipsis_line_frac": sum(map(ends_with_ellipsis, ls)) / n_lines if n_lines else 0.0,
-            "gq_alpha_word_frac": count_alpha_words(ws) / n_words if n_words else 0.0,
+            "gq_bullet_line_frac": view.bullet_lines() / n_lines if n_lines else 0.0,
+            "gq_ellipsis_line_frac": view.ellipsis_lines() / n_lines if n_lines else 0.0,
+            "gq_alpha_word_frac": alpha / n_words if n_words else 0.0,
             "gq_stop_word_count": sum(map(self._stop.__contains__, map(str.lower, ws))),
         }
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self.signals(analyze(doc.get("text")))
-
-    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        s = signals
-        n = s["gq_word_count"]
-        if _too_low(n, self.min_doc_words):
-            return "word_count", f"{n} < {self.min_doc_words}"
-        if _too_high(n, self.max_doc_words):
-            return "word_count", f"{n} > {self.max_doc_words}"
-        m = s["gq_mean_word_length"]
-        if _too_low(m, self.min_mean_word_length):
-            return "mean_word_length", f"{_fmt(m)} < {self.min_mean_word_length}"
-        if _too_high(m, self.max_mean_word_length):
-            return "mean_word_length", f"{_fmt(m)} > {self.max_mean_word_length}"
-        checks = (
-            ("symbol_ratio_hash", "gq_hash_word_ratio", self.max_hash_word_ratio, _too_high, ">"),
-            ("symbol_ratio_ellipsis", "gq_ellipsis_word_ratio", self.max_ellipsis_word_ratio, _too_high, ">"),
-            ("bullet_lines", "gq_bullet_line_frac", self.max_bullet_line_frac, _too_high, ">"),
-            ("ellipsis_lines", "gq_ellipsis_line_frac", self.max_ellipsis_line_frac, _too_high, ">"),
-            ("alpha_words", "gq_alpha_word_frac", self.min_alpha_word_frac, _too_low, "<"),
-        )
-        for rule, col, thr, fails, op in checks:
-            if fails(s[col], thr):
-                return rule, f"{_fmt(s[col])} {op} {thr}"
-        sw = s["gq_stop_word_count"]
-        if _too_low(sw, self.min_stop_words):
-            return "stop_words", f"{sw} < {self.min_stop_words}"
-        return None
 
 
 #: Table A1's n-gram lengths.
@@ -166,11 +134,12 @@ class GopherRepetition(FilterStage):
     """
 
     retunable = True
-    thresholds = {"gr_dup_line_frac": ("max_dup_line_frac", "max"), "gr_dup_para_frac": ("max_dup_para_frac", "max"),
-                  "gr_dup_line_char_frac": ("max_dup_line_char_frac", "max"),
-                  "gr_dup_para_char_frac": ("max_dup_para_char_frac", "max"),
-                  **{f"gr_top_{n}gram_char_frac": (f"max_top_{n}gram_char_frac", "max") for n in (2, 3, 4)},
-                  **{f"gr_dup_{n}gram_char_frac": (f"max_dup_{n}gram_char_frac", "max") for n in range(5, 11)}}
+    cuts = (Cut("gr_dup_line_frac", "max_dup_line_frac", "max", "dup_line_frac"),
+            Cut("gr_dup_para_frac", "max_dup_para_frac", "max", "dup_para_frac"),
+            Cut("gr_dup_line_char_frac", "max_dup_line_char_frac", "max", "dup_line_char_frac"),
+            Cut("gr_dup_para_char_frac", "max_dup_para_char_frac", "max", "dup_para_char_frac"),
+            *(Cut(f"gr_top_{n}gram_char_frac", f"max_top_{n}gram_char_frac", "max", f"top_{n}gram") for n in TOP_NS),
+            *(Cut(f"gr_dup_{n}gram_char_frac", f"max_dup_{n}gram_char_frac", "max", f"dup_{n}gram") for n in DUP_NS))
     columns = {
         "gr_dup_line_frac": pa.float64(),
         "gr_dup_para_frac": pa.float64(),
@@ -195,6 +164,9 @@ class GopherRepetition(FilterStage):
     max_dup_9gram_char_frac: float | None = param(0.11, "Highest fraction of word characters in duplicate 9-grams (Table A1: 0.11)")
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
 
+    def setup(self) -> None:
+        prepare()
+
     @staticmethod
     def signals(view: DocView) -> dict[str, float]:
         """Every repetition signal of one tokenised document."""
@@ -208,9 +180,8 @@ class GopherRepetition(FilterStage):
             total = sum(lengths)
             out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
             out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
-        lengths_arr = view.word_lengths
-        total_chars = int(lengths_arr.sum())
-        top, dup = ngram_char_counts(view.word_ids, lengths_arr, TOP_NS, DUP_NS)
+        total_chars = view.word_chars()
+        top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
         for n in TOP_NS:
             out[f"gr_top_{n}gram_char_frac"] = top[n] / total_chars if total_chars else 0.0
         for n in DUP_NS:
@@ -219,20 +190,3 @@ class GopherRepetition(FilterStage):
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self.signals(analyze(doc.get("text")))
-
-    def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
-        checks: list[tuple[str, str, float | None]] = [
-            ("dup_line_frac", "gr_dup_line_frac", self.max_dup_line_frac),
-            ("dup_para_frac", "gr_dup_para_frac", self.max_dup_para_frac),
-            ("dup_line_char_frac", "gr_dup_line_char_frac", self.max_dup_line_char_frac),
-            ("dup_para_char_frac", "gr_dup_para_char_frac", self.max_dup_para_char_frac),
-        ]
-        checks += [(f"top_{n}gram", f"gr_top_{n}gram_char_frac", getattr(self, f"max_top_{n}gram_char_frac"))
-                   for n in TOP_NS]
-        checks += [(f"dup_{n}gram", f"gr_dup_{n}gram_char_frac", getattr(self, f"max_dup_{n}gram_char_frac"))
-                   for n in DUP_NS]
-        for rule, col, thr in checks:
-            value = signals[col]
-            if _too_high(value, thr):
-                return rule, f"{_fmt(value)} > {thr}"
-        return None

@@ -8,28 +8,68 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusclean.dedup import lsh, verify
-from corpusclean.dedup.components import cluster_table, survivors
+from corpusclean.dedup import exchange, lsh, verify
+from corpusclean.dedup.components import clusters, connected_components, survivors
+from corpusclean.dedup.scan_files import row_offsets
 
 
-def _scan(path: Path, band0: list[int], band1: list[int]) -> Path:
-    pq.write_table(pa.table({"b0": pa.array(band0, pa.uint64()), "b1": pa.array(band1, pa.uint64())}), path)
+def _scan(path: Path, band0: list[int], band1: list[int], n_shingles: list[int] | None = None) -> Path:
+    n = n_shingles if n_shingles is not None else [1] * len(band0)
+    pq.write_table(pa.table({"b0": pa.array(band0, pa.uint64()), "b1": pa.array(band1, pa.uint64()),
+                             "n_shingles": pa.array(n, pa.int32())}), path)
     return path
+
+
+def _edges(files: list[Path], n_old: int = 0, key_parts: int = 1) -> list[tuple[int, int]]:
+    offsets = row_offsets(files)
+    total = int(offsets[-1])
+    codes = np.unique(np.concatenate([lsh.bucket_edges(*lsh.band_rows(files, offsets, j, q, key_parts), n_old, total)
+                                      for j in range(2) for q in range(key_parts)]))
+    return sorted(zip((codes // total).tolist(), (codes % total).tolist()))
 
 
 def test_candidates_are_star_edges_deduplicated_over_bands_and_files(tmp_path: Path) -> None:
     files = [_scan(tmp_path / "s0.parquet", [7, 7, 1], [5, 6, 9]),
              _scan(tmp_path / "s1.parquet", [7, 2], [5, 9])]
-    a, b, collisions = lsh.candidates(files, np.arange(5), n_old=0, total=5, bands=2)
-    pairs = sorted(zip(a.tolist(), b.tolist()))
     # band 0: rows 0,1,3 share key 7 (edges 0-1, 0-3); band 1: 0,3 share 5 (0-3 again), 2,4 share 9
-    assert pairs == [(0, 1), (0, 3), (2, 4)]
-    assert collisions == 4
-    # rows without a signature take no part; edges among earlier-index rows are skipped
-    a, b, _ = lsh.candidates(files, np.array([0, 1, 2, 4]), n_old=0, total=5, bands=2)
-    assert sorted(zip(a.tolist(), b.tolist())) == [(0, 1), (2, 4)]
-    a, b, _ = lsh.candidates(files, np.arange(5), n_old=2, total=5, bands=2)
-    assert (0, 1) not in set(zip(a.tolist(), b.tolist()))
+    assert _edges(files) == [(0, 1), (0, 3), (2, 4)]
+    assert _edges(files, key_parts=3) == [(0, 1), (0, 3), (2, 4)]  # key partitions: same edges
+    # edges among earlier-index rows are skipped
+    assert (0, 1) not in _edges(files, n_old=2)
+    # rows without a signature (no shingles) take no part
+    files[1] = _scan(tmp_path / "s1.parquet", [7, 2], [5, 9], [0, 1])
+    assert _edges(files) == [(0, 1), (2, 4)]
+
+
+def test_band_task_writes_partitioned_edges_and_requests(tmp_path: Path) -> None:
+    files = [_scan(tmp_path / "s0.parquet", [7, 7, 1], [5, 6, 9]),
+             _scan(tmp_path / "s1.parquet", [7, 2], [5, 9])]
+    offsets = row_offsets(files)
+    assert lsh.band_task(files, offsets, 0, 1, 3, tmp_path / "w", (0, 0)) == 2  # 0-1, 0-3
+    edge_file = tmp_path / "w" / "edges" / "b000-q00000.npy"
+    parts = [exchange.read_keyed([edge_file], p).tolist() for p in range(3)]
+    assert sorted(sum(parts, [])) == [0 * 5 + 1, 0 * 5 + 3]
+    req = np.load(tmp_path / "w" / "requests" / "b000-q00000.npy")
+    # each endpoint is requested by the partition of each of its edges
+    wanted = {(r, p) for p in range(3) for c in parts[p] for r in (c // 5, c % 5)}
+    assert {(int(c) // 3, int(c) % 3) for c in req} == wanted
+
+
+def test_route_sends_each_partition_its_rows(tmp_path: Path) -> None:
+    files = []
+    for f in range(3):
+        path = tmp_path / f"s{f}.parquet"
+        pq.write_table(pa.table({"id": [f"d{f}{i}" for i in range(4)], "length": list(range(4))}), path)
+        files.append(path)
+    offsets = row_offsets(files)
+    exchange.write_requests(tmp_path / "r.npy", np.array([1, 5, 5, 11, 0]), np.array([0, 1, 0, 1, 1]), 2)
+    groups = exchange.file_groups(offsets, 8)
+    assert groups == [(0, 2), (2, 3)]
+    for g in groups:
+        exchange.route(files, offsets, ["id"], [tmp_path / "r.npy"], 2, tmp_path / "out", g)
+    out = sorted((tmp_path / "out").glob("*.arrow"))
+    assert exchange.read_partition(out, 0).to_pydict() == {"row": [1, 5], "id": ["d01", "d11"]}
+    assert exchange.read_partition(out, 1).to_pydict() == {"row": [0, 5, 11], "id": ["d00", "d11", "d23"]}
 
 
 def test_verify_modes() -> None:
@@ -55,16 +95,22 @@ def test_survivor_rules() -> None:
     assert survivors(comp, length, order, "shortest").tolist() == [0, 0, 0, 3]
 
 
-def test_cluster_table_and_earlier_index_documents_survive() -> None:
-    nodes = np.array([0, 4, 5, 8])  # global rows; row 0 comes from an earlier run's index
-    ia, ib = np.array([1, 0, 2]), np.array([2, 1, 3])
-    ok = np.array([True, True, False])
-    ids = pa.array(["old", "a", "b", "c"])
-    sig = np.array([[1, 1], [1, 1], [1, 2], [3, 3]], np.uint32)
-    state, removed, clusters = cluster_table(nodes, ia, ib, ok, ids, np.array([1, 1, 1, 1]), sig,
-                                             n_old=1, keep="first")
-    assert (removed, clusters) == (2, 1)
-    rows = state.to_pylist()
-    assert [r["id"] for r in rows] == ["a", "b"]  # the earlier document itself is not in the state
-    assert all(r["duplicate_of"] == "old" and r["cluster_size"] == 3 for r in rows)
-    assert rows[0]["similarity"] == 1.0 and rows[1]["similarity"] == 0.5
+def test_clusters_and_earlier_index_documents_survive() -> None:
+    # global rows; row 0 comes from an earlier run's index; accepted edges 0-4, 4-5; 8 alone
+    a, b = np.array([4, 0]), np.array([5, 4])
+    nodes, size, surv = clusters(a, b, np.array([9, 1]), np.array([1, 9]), n_old=1, keep="longest")
+    assert nodes.tolist() == [0, 4, 5] and size.tolist() == [3, 3, 3]
+    assert surv.tolist() == [0, 0, 0]  # the earlier document wins whatever the keep rule
+    nodes, size, surv = clusters(a, b, np.array([9, 1]), np.array([1, 9]), n_old=0, keep="longest")
+    assert surv.tolist() == [4, 4, 4]  # lengths: row 0 -> 1, row 4 -> 9, row 5 -> 1
+    assert clusters(a[:0], b[:0], a[:0], b[:0], 0, "first")[0].size == 0
+
+
+def test_connected_components_labels_are_smallest_members_in_int32() -> None:
+    a = np.array([5, 3, 1, 7], np.int32)
+    b = np.array([3, 1, 0, 6], np.int32)
+    root = connected_components(a, b, 8)
+    assert root.dtype == np.int32
+    assert root.tolist() == [0, 0, 2, 0, 4, 0, 6, 6]
+    shuffled = connected_components(a[::-1].copy(), b[::-1].copy(), 8)
+    assert shuffled.tolist() == root.tolist()

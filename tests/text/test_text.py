@@ -139,3 +139,43 @@ def test_view_memo_is_by_identity() -> None:
 def test_normalize_for_ngrams_unchanged() -> None:
     assert T.normalize_for_ngrams("Don't STOP_me!") == ["don", "t", "stop", "me"]
     assert T.ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
+
+
+# ------------------------------------------------ definitions decided in issue 16 (pinned here)
+@pytest.mark.parametrize("line,expected", [
+    ("١. بند", True), ("１. 項目", True), ("٣) item", True), ("۴. item", True),  # any Nd digits
+    ("². item", False), ("½. item", False), ("Ⅻ. item", False),  # not decimal digits
+])
+def test_list_marker_digits_are_unicode_decimal_digits(line: str, expected: bool) -> None:
+    assert T.is_bullet_line(line) is expected
+    view = T.DocView(line + "\nplain line")
+    assert view.bullet_lines() == int(expected)
+
+
+def test_alpha_word_is_any_unicode_letter() -> None:
+    view = T.DocView("naïve Qué 你好 a1 Ω 123 3.5 ½ ²")
+    assert view.count_alpha_words() == 5
+    assert [T.has_alpha(w) for w in view.words] == [True] * 5 + [False] * 4
+
+
+def test_fractions_over_nothing() -> None:
+    from corpusclean.pipeline import apply
+    from corpusclean.stages.base import get_stage_class
+
+    quality = get_stage_class("gopher_quality")(min_doc_words=None, min_stop_words=None)
+    # no words, some lines: line fractions stand, word fractions are 0
+    doc = (lambda r: (r.kept_docs + r.rejected_docs)[0])(apply(quality, [{"text": "-\n-\n…"}]))
+    assert doc["gq_word_count"] == 0
+    assert doc["gq_bullet_line_frac"] == pytest.approx(2 / 3)
+    assert doc["gq_ellipsis_line_frac"] == pytest.approx(1 / 3)
+    assert doc["gq_alpha_word_frac"] == 0.0 and doc["gq_mean_word_length"] == 0.0
+    assert doc["reason"] == "gopher_quality.mean_word_length"  # 0 < 3: the first rule after word_count
+    # no lines at all: every fraction 0
+    empty = (lambda r: (r.kept_docs + r.rejected_docs)[0])(apply(quality, [{"text": " \n\t\n"}]))
+    assert empty["gq_bullet_line_frac"] == 0.0 and empty["gq_ellipsis_line_frac"] == 0.0
+
+
+def test_blank_line_is_any_unicode_whitespace_for_paragraphs() -> None:
+    text = "a\n\u00a0\nb\n\u3000\u2003\nc"
+    assert T.paragraphs(text) == ["a", "b", "c"]
+    assert T.DocView(text).paragraphs == ["a", "b", "c"]
