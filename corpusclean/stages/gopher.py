@@ -14,9 +14,9 @@ rule off (its signal is still stored).
 
 from __future__ import annotations
 
-from itertools import filterfalse
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from corpusclean.stages.base import Cut, FilterStage, param, register
@@ -25,7 +25,6 @@ from corpusclean.text import (
     analyze,
     count_ellipses,
     duplicate_stats,
-    has_alpha,
     ngram_char_counts,
     prepare,
 )
@@ -94,22 +93,24 @@ class GopherQuality(FilterStage):
 
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
-        ws = view.words
-        n_words = len(ws)
+        n_words = len(view.words)
         text = view.text
         n_lines = len(view.lines)
         per_word = max(n_words, 1)
-        # per word with C-level maps (cheaper than building word ids for this filter alone)
-        alpha = n_words - sum(1 for w in filterfalse(str.isalpha, ws) if not has_alpha(w))
+        # over the distinct words, weighted by their counts (the word ids are shared with
+        # gopher_repetition, which needs them anyway)
+        unique, counts = view.unique_words, view.word_counts
+        stop = (int(counts[np.fromiter(map(self._stop.__contains__, map(str.lower, unique)), bool, len(unique))].sum())
+                if n_words else 0)
         return {
             "gq_word_count": n_words,
-            "gq_mean_word_length": sum(map(len, ws)) / n_words if n_words else 0.0,
+            "gq_mean_word_length": view.word_chars() / n_words if n_words else 0.0,
             "gq_hash_word_ratio": text.count("#") / per_word,
             "gq_ellipsis_word_ratio": count_ellipses(text) / per_word,
             "gq_bullet_line_frac": view.bullet_lines() / n_lines if n_lines else 0.0,
             "gq_ellipsis_line_frac": view.ellipsis_lines() / n_lines if n_lines else 0.0,
-            "gq_alpha_word_frac": alpha / n_words if n_words else 0.0,
-            "gq_stop_word_count": sum(map(self._stop.__contains__, map(str.lower, ws))),
+            "gq_alpha_word_frac": view.count_alpha_words() / n_words if n_words else 0.0,
+            "gq_stop_word_count": stop,
         }
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
