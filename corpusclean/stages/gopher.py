@@ -14,11 +14,12 @@ rule off (its signal is still stored).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
+from corpusclean.repetition import ngram_char_counts_batch
 from corpusclean.stages.base import Cut, FilterStage, param, register
 from corpusclean.text import (
     DocView,
@@ -165,11 +166,28 @@ class GopherRepetition(FilterStage):
     max_dup_9gram_char_frac: float | None = param(0.11, "Highest fraction of word characters in duplicate 9-grams (Table A1: 0.11)")
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
 
+    #: Most words per batch of the n-gram kernel (its exact int64 sort keys need words**3 < 2**62).
+    batch_words: ClassVar[int] = 1 << 20
+
     def setup(self) -> None:
         prepare()
 
-    @staticmethod
-    def signals(view: DocView) -> dict[str, float]:
+    def prepare_batch(self, docs: list[dict[str, Any]]) -> None:
+        """Count the n-gram characters of a chunk of documents in batches (one sort per n-gram
+        length per batch, :func:`~corpusclean.repetition.ngram_char_counts_batch`) for :meth:`compute`."""
+        views = [analyze(doc.get("text")) for doc in docs]
+        self._ngrams: dict[int, tuple[DocView, Any]] = {}
+        start, words = 0, 0
+        for i, view in enumerate([*views, None]):
+            size = len(view.word_ids) if view is not None else self.batch_words
+            if i > start and words + size > self.batch_words:
+                part = views[start:i]
+                counts = ngram_char_counts_batch([(v.word_ids, v.word_lengths) for v in part], TOP_NS, DUP_NS)
+                self._ngrams.update((id(v), (v, c)) for v, c in zip(part, counts))
+                start, words = i, 0
+            words += size
+
+    def signals(self, view: DocView) -> dict[str, float]:
         """Every repetition signal of one tokenised document."""
         out: dict[str, float] = {}
         for kind, items in (("line", view.lines), ("para", view.paragraphs)):
@@ -182,7 +200,11 @@ class GopherRepetition(FilterStage):
             out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
             out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
         total_chars = view.word_chars()
-        top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
+        hit = getattr(self, "_ngrams", {}).get(id(view))
+        if hit is not None and hit[0] is view:
+            top, dup = hit[1]
+        else:
+            top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
         for n in TOP_NS:
             out[f"gr_top_{n}gram_char_frac"] = top[n] / total_chars if total_chars else 0.0
         for n in DUP_NS:
