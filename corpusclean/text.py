@@ -259,7 +259,7 @@ class DocView:
 
     @property
     def words(self) -> list[str]:
-        """Words (:func:`words`)."""
+        """Words (:func:`words`); after the words became ids they are split again on request."""
         if self._words is None:
             self._words = words(self.text)
         return self._words
@@ -273,6 +273,12 @@ class DocView:
         self._ulengths = np.fromiter(map(len, unique), np.int64, len(unique))
         self._counts = np.bincount(self._ids, minlength=len(unique))
         self._lengths = self._ulengths[self._ids]
+        self._words = None  # the ids say it all; a chunk of remembered views stays small
+
+    @property
+    def n_words(self) -> int:
+        """Number of words (without re-tokenising once the words are ids)."""
+        return len(self._ids) if self._ids is not None else len(self.words)
 
     @property
     def unique_words(self) -> list[str]:

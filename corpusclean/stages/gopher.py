@@ -94,7 +94,7 @@ class GopherQuality(FilterStage):
 
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
-        n_words = len(view.words)
+        n_words = view.n_words
         text = view.text
         n_lines = len(view.lines)
         per_word = max(n_words, 1)
@@ -200,7 +200,7 @@ class GopherRepetition(FilterStage):
             out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
             out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
         total_chars = view.word_chars()
-        hit = getattr(self, "_ngrams", {}).get(id(view))
+        hit = getattr(self, "_ngrams", {}).pop(id(view), None)
         if hit is not None and hit[0] is view:
             top, dup = hit[1]
         else:
