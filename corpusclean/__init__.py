@@ -25,7 +25,7 @@ from corpusclean.config import PipelineConfig, load_config, parse_config
 from corpusclean.document import from_dicts
 from corpusclean.errors import ConfigError, CorpusCleanError, InputError, RunError, StageInputError
 from corpusclean.output.run_folder import RunFolder
-from corpusclean.pipeline import Pipeline, Result, apply
+from corpusclean.pipeline import Pipeline, Result, apply, write_parquet
 from corpusclean.runner.driver import run
 from corpusclean.stages.base import (
     STAGES,
@@ -44,5 +44,5 @@ __all__ = [
     "STAGES", "ConfigError", "CorpusCleanError", "FilterStage", "GlobalStage", "InputError", "Pipeline",
     "PipelineConfig", "Result", "RunError", "RunFolder", "Stage", "StageInputError", "StageOutput",
     "__version__", "apply", "from_dicts", "get_stage_class", "load_config", "load_stages", "param",
-    "parse_config", "register", "run",
+    "parse_config", "register", "run", "write_parquet",
 ]

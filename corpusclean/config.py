@@ -27,8 +27,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import types
-import typing
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +35,9 @@ from typing import Any, Literal
 import xxhash
 
 from corpusclean.executors import executor_names
+from corpusclean.extras import check_packages
 from corpusclean.stages.base import Stage, import_stage_modules, load_stages
+from corpusclean.typecheck import build_dataclass, coerce  # noqa: F401  (coerce re-exported)
 from corpusclean.yaml_strict import load_yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -143,6 +143,11 @@ class PipelineConfig:
     shard_size: int = 10_000
     strict: bool = False
     report: bool = False
+    #: What each stage stores of the documents it keeps (issue 17): ``final`` (default) — only
+    #: ``final/`` holds full documents; every other stage stores its rejected documents and its
+    #: signal columns keyed by id (``NN_<stage>/signals/``); ``all`` — every stage also stores its
+    #: full kept documents (``NN_<stage>/part-*.parquet``, the corpus once per stage).
+    write_kept: Literal["final", "all"] = "final"
     #: The user's stage modules (dotted names), imported before stage names are resolved and in
     #: every worker process.
     modules: list[str] = field(default_factory=list)
@@ -158,12 +163,19 @@ class PipelineConfig:
         self.executor.workers = value
 
     def fingerprint_data(self) -> dict[str, Any]:
-        """What determines the output (not where it goes or how many workers compute it)."""
+        """What determines the output (not where it goes or how many workers compute it).
+
+        The input *paths* are not part of it: how they are spelled (``crawl/`` or
+        ``crawl/*.warc.gz``) does not matter; the runner compares the files they name, and
+        their content, separately (:mod:`corpusclean.runner.inputs`).
+        """
         data: dict[str, Any] = {
-            "input": dataclasses.asdict(self.input),
+            "input": {k: v for k, v in dataclasses.asdict(self.input).items() if k != "paths"},
             "shard_size": self.shard_size,
             "stages": [{s.name: s.plain_params} for s in self.stages],
         }
+        if self.write_kept != "final":  # the layout of the output (absent by default: old fingerprints hold)
+            data["write_kept"] = self.write_kept
         digests = {s.folder: d for s in self.stages if (d := s.input_digest()) is not None}
         if digests:
             data["stage_files"] = digests
@@ -175,98 +187,9 @@ class PipelineConfig:
 
     def to_dict(self) -> dict[str, Any]:
         data = self.fingerprint_data()
-        data.update(output=self.output, executor=dataclasses.asdict(self.executor), strict=self.strict,
+        data.update(input=dataclasses.asdict(self.input), output=self.output, executor=dataclasses.asdict(self.executor), strict=self.strict,
                     report=self.report, modules=list(self.modules))
         return data
-
-
-# ------------------------------------------------------------------------------ type checking
-def _describe(hint: Any) -> str:
-    origin = typing.get_origin(hint)
-    if hint is int:
-        return "an integer"
-    if hint is float:
-        return "a number"
-    if hint is bool:
-        return "true or false"
-    if hint is str:
-        return "a string"
-    if hint is type(None):
-        return "null"
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
-    if origin in (list, tuple):
-        args = typing.get_args(hint)
-        return f"a list of {_describe(args[0])[2:] if args else 'values'}s" if args else "a list"
-    if origin is dict:
-        return "a mapping"
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_describe(a) for a in typing.get_args(hint))
-    if hint is Any:
-        return "any value"
-    return getattr(hint, "__name__", str(hint))
-
-
-def coerce(value: Any, hint: Any, path: str) -> Any:
-    """Check ``value`` against a type hint; return it (ints accepted where floats are expected)."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if hint is Any:
-        return value
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return coerce(value, arg, path)
-            except ConfigError as e:
-                errors.append(e)
-        raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
-    if origin is Literal:
-        if value in args:
-            return value
-        raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-    elif origin in (list, tuple) or hint is list:
-        if isinstance(value, (list, tuple)):
-            inner = args[0] if args else Any
-            return [coerce(v, inner, f"{path}[{i}]") for i, v in enumerate(value)]
-    elif origin is dict or hint is dict:
-        if isinstance(value, dict):
-            vt = args[1] if len(args) == 2 else Any
-            return {str(k): coerce(v, vt, f"{path}.{k}") for k, v in value.items()}
-    elif dataclasses.is_dataclass(hint):
-        if isinstance(value, dict):
-            return build_dataclass(hint, value, path)
-    else:  # pragma: no cover - a stage declared a type we do not check
-        return value
-    raise ConfigError(f"{path}: expected {_describe(hint)}, got {value!r}")
-
-
-def build_dataclass(cls: Any, data: dict[str, Any], path: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    kwargs = {}
-    for key, value in data.items():
-        if key not in fields:
-            raise ConfigError(f"{path}.{key}: unknown key; valid keys: {', '.join(fields)}"
-                              if path else f"{key}: unknown key; valid keys: {', '.join(fields)}")
-        kwargs[key] = coerce(value, hints[key], f"{path}.{key}" if path else key)
-    return cls(**kwargs)
 
 
 def parse_stage(entry: Any, position: int) -> StageSpec:
@@ -292,12 +215,29 @@ def parse_stage(entry: Any, position: int) -> StageSpec:
             raise ConfigError(f"{where}.{name}.{key}: unknown parameter; valid parameters: "
                               f"{', '.join(hints) or '(none)'}")
         checked[key] = coerce(value, hints[key], f"{where}.{name}.{key}")
+    check_packages(cls.requires_packages, {**_defaults(cls), **checked}, f"{where}.{name}")
     spec = StageSpec(name=name, params=checked, index=position + 1)
     try:
         spec.build()
     except (ValueError, TypeError) as e:
         raise ConfigError(f"{where}.{name}: {e}") from None
     return spec
+
+
+def _defaults(cls: type[Stage]) -> dict[str, Any]:
+    return {f.name: f.default for f in cls.params() if f.default is not dataclasses.MISSING}
+
+
+def check_executor_packages(executor: ExecutorConfig) -> None:
+    """Raise :class:`ConfigError` if the executor needs a package that is not installed."""
+    from corpusclean.executors import executor_class
+
+    names = executor_names()
+    if executor.kind not in names:
+        raise ConfigError(f"executor.kind: expected one of {', '.join(map(repr, names))}, got {executor.kind!r}")
+    cls = executor_class(executor.kind)
+    check_packages(getattr(cls, "requires_packages", ()), dataclasses.asdict(executor),
+                   f"executor.kind: {executor.kind}")
 
 
 def parse_input(raw: Any, where: str = "input") -> InputConfig:
@@ -348,6 +288,7 @@ def parse_config(data: Any) -> PipelineConfig:
         warnings.warn("config key 'workers' is deprecated; write 'executor: {kind: local, workers: N}'",
                       FutureWarning, stacklevel=2)
         cfg.executor.workers = workers
+    check_executor_packages(cfg.executor)
     import_stage_modules(cfg.modules)
     if raw_stages is not None:
         if not isinstance(raw_stages, list):

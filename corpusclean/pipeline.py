@@ -17,11 +17,12 @@ Build it from stage instances (``Pipeline([GopherQuality(min_doc_words=50)])``) 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,9 @@ from corpusclean.config import (
     parse_config,
     parse_input,
 )
-from corpusclean.document import from_dicts, unify
+from corpusclean.document import DOC_SCHEMA, conform, from_dicts, rejected_schema, unify
 from corpusclean.errors import ConfigError
+from corpusclean.io.files import atomic_output
 from corpusclean.runner.plan import plan_segments
 from corpusclean.stages.base import (
     GlobalStage,
@@ -133,6 +135,47 @@ class Pipeline:
                 rejected.append(out.rejected)
         return Result(table, unify(rejected))
 
+    def schemas(self, input_schema: pa.Schema) -> tuple[pa.Schema, pa.Schema]:
+        """The (kept, rejected) schemas of this pipeline's output for input batches of
+        ``input_schema``: kept = each stage's output schema in turn; rejected = every stage's
+        rejected schema merged (a row rejected early lacks later stages' signals: null there)."""
+        kept, rejected = input_schema, []
+        for stage in self.stages:
+            rejected.append(stage.rejected_schema(kept))
+            kept = stage.output_schema(kept)
+        merged = pa.unify_schemas(rejected, promote_options="permissive") if rejected else rejected_schema(kept)
+        return kept, merged
+
+    def apply_arrow(self, data: Any, *, batch_size: int = 10_000, setup: bool = True) -> Iterator[Result]:
+        """Run the stages over Arrow data in memory, batch by batch; yield one :class:`Result` per batch.
+
+        ``data``: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``, an iterable of
+        tables/record batches, or a Hugging Face ``datasets.Dataset``/``IterableDataset`` (read as
+        Arrow batches of ``batch_size`` rows). Batches need a ``text`` column (``html`` for
+        ``extract``); ``id`` is filled in as ``#<row number>`` when absent, ``url``/``source``
+        are null when absent; every other column is kept with its type. Every yielded batch has
+        the schemas of :meth:`schemas`, so :func:`write_parquet` can stream them into one file.
+
+        A pipeline with a global stage (dedup, decontamination) must see every document first:
+        the batches are concatenated and the result is yielded as one batch (so the data must fit
+        in memory; use :meth:`run` over files otherwise).
+        """
+        if setup:
+            self.setup()
+        batches = _arrow_batches(data, batch_size)
+        if any(isinstance(s, GlobalStage) for s in self.stages):
+            tables = list(batches)
+            batches = iter([pa.concat_tables(tables, promote_options="permissive")] if tables else [])
+        offset = 0
+        schemas: tuple[pa.Schema, pa.Schema] | None = None
+        for table in batches:
+            table = _with_base_columns(table, offset)
+            offset += table.num_rows
+            result = self.apply(table, setup=False)
+            if schemas is None:
+                schemas = self.schemas(table.schema)
+            yield Result(conform(result.kept, schemas[0]), conform(result.rejected, schemas[1]))
+
     # ---------------------------------------------------------------------- on disk
     def to_config(self, input: Any = None, output: str | os.PathLike[str] | None = None, *,
                   executor: str | None = None, workers: int | None = None, address: str | None = None,
@@ -208,9 +251,72 @@ def run_stage_in_memory(stage: Stage, table: pa.Table) -> StageOutput:
         return stage.process(table)
 
 
+def _arrow_batches(data: Any, batch_size: int) -> Iterator[pa.Table]:
+    if isinstance(data, pa.Table):
+        yield from (pa.Table.from_batches([b]) for b in data.to_batches(max_chunksize=batch_size)) \
+            if data.num_rows else iter([data])
+        return
+    if isinstance(data, pa.RecordBatch):
+        yield pa.Table.from_batches([data])
+        return
+    if hasattr(data, "with_format") and hasattr(data, "features"):  # a Hugging Face dataset
+        data = data.with_format("arrow").iter(batch_size=batch_size)
+    for item in data:
+        if isinstance(item, pa.RecordBatch):
+            yield pa.Table.from_batches([item])
+        elif isinstance(item, pa.Table):
+            yield item
+        else:
+            raise TypeError(f"apply_arrow: expected Arrow tables or record batches, got {type(item).__name__}")
+
+
+def _with_base_columns(table: pa.Table, offset: int) -> pa.Table:
+    """``id`` (string; ``#<row>`` where absent), ``text``/``url``/``source`` (null where absent)."""
+    n = table.num_rows
+    if "id" not in table.column_names:
+        table = table.append_column("id", pa.array([f"#{offset + i}" for i in range(n)], pa.string()))
+    elif table.schema.field("id").type != pa.string():
+        table = table.set_column(table.schema.get_field_index("id"), "id", table.column("id").cast(pa.string()))
+    for name in ("text", "url", "source"):
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(n, pa.string()))
+    first = [c for c in ("id", "text", "url", "source")]
+    return table.select(first + [c for c in table.column_names if c not in first])
+
+
+def write_parquet(results: Iterable[Result], kept: str | os.PathLike[str],
+                  rejected: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+    """Stream :meth:`Pipeline.apply_arrow` results into one Parquet file of kept documents (and
+    one of rejected documents with ``stage``/``reason``/``detail`` if ``rejected`` is given).
+
+    Each file is written atomically (:func:`corpusclean.io.files.atomic_output`; nothing is left
+    behind on error). Returns (documents kept, documents rejected).
+    """
+    n_kept = n_rej = 0
+    with contextlib.ExitStack() as stack:
+        sinks: dict[str, Any] = {"kept": stack.enter_context(atomic_output(os.fspath(kept)))}
+        if rejected is not None:
+            sinks["rejected"] = stack.enter_context(atomic_output(os.fspath(rejected)))
+        writers: dict[str, pq.ParquetWriter] = {}
+        for result in results:
+            for part, table in (("kept", result.kept), ("rejected", result.rejected)):
+                if part not in sinks:
+                    continue
+                if part not in writers:
+                    writers[part] = stack.enter_context(pq.ParquetWriter(sinks[part], table.schema))
+                writers[part].write_table(table)
+            n_kept += result.kept.num_rows
+            n_rej += result.rejected.num_rows
+        for part, sink in sinks.items():  # no batches: an empty file with the base schema
+            if part not in writers:
+                schema = DOC_SCHEMA if part == "kept" else rejected_schema(DOC_SCHEMA)
+                pq.write_table(schema.empty_table(), sink)
+    return n_kept, n_rej
+
+
 def apply(stage: Stage, docs: Iterable[Mapping[str, Any]] | pa.Table) -> Result:
     """Apply a single stage to a list of dicts (``setup`` included)."""
     return Pipeline([stage]).apply(docs)
 
 
-__all__ = ["Pipeline", "Result", "apply", "run_stage_in_memory"]
+__all__ = ["Pipeline", "Result", "apply", "run_stage_in_memory", "write_parquet"]

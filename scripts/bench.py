@@ -5,7 +5,7 @@
     python scripts/bench.py --only readers,quality
     python scripts/bench.py --quick         # smaller inputs, for a fast look
 
-Each section module defines ``run(args)``; ``args`` carries ``quick`` and ``executor``.
+Each section module defines ``run(args)``; ``args`` carries ``quick``, ``executor``, ``sizes`` and ``workers``.
 Ratios are measured inside one run (this machine is noisy).
 """
 
@@ -31,6 +31,8 @@ def main() -> None:
     ap.add_argument("--only", help=f"comma-separated sections among: {', '.join(names)}")
     ap.add_argument("--quick", action="store_true", help="smaller inputs")
     ap.add_argument("--executor", default="local", choices=executor_names())
+    ap.add_argument("--sizes", help="scale: corpus sizes in millions of documents, e.g. 0.25,1 (default 0.25,1,4)")
+    ap.add_argument("--workers", type=int, help="scale: worker processes (default 2)")
     args = ap.parse_args()
     chosen = names if not args.only else [n.strip() for n in args.only.split(",")]
     for name in chosen:

@@ -31,6 +31,22 @@ def make_warc(path: Path, n_pages: int = 20, seed: int = 0, compress: bool = Tru
     return ids
 
 
+def run_stage(stage, docs):
+    """Apply one stage in memory; asserts no row is dropped (in = kept + rejected)."""
+    from corpusclean.pipeline import Pipeline
+
+    result = Pipeline([stage]).apply(docs)
+    assert result.kept.num_rows + result.rejected.num_rows == len(docs)  # never drops a row
+    return result
+
+
+def reasons(result) -> dict[str, str | None]:
+    """id -> reason (None = kept)."""
+    out: dict[str, str | None] = {d["id"]: None for d in result.kept_docs}
+    out.update({d["id"]: d["reason"] for d in result.rejected_docs})
+    return out
+
+
 @pytest.fixture
 def warc_file(tmp_path: Path) -> Path:
     p = tmp_path / "crawl.warc.gz"

@@ -19,6 +19,7 @@ import click
 
 from corpusclean.errors import CorpusCleanError
 from corpusclean.report.safe import visible
+from corpusclean.runner.progress import lines_for_warnings
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -40,7 +41,8 @@ class _Main(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with lines_for_warnings():  # `warning: <message> (FutureWarning)`, one line, no source line
+                return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except CorpusCleanError as e:
@@ -64,9 +66,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from corpusclean.cli import inspect, report, run, stages, stats, validate, whatif
+    from corpusclean.cli import configs, inspect, report, run, stages, stats, validate, whatif
 
-    for module in (run, validate, stages, stats, inspect, report, whatif):
+    for module in (run, validate, configs, stages, stats, inspect, report, whatif):
         main.add_command(module.command)
 
 

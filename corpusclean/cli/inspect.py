@@ -73,6 +73,9 @@ def command(output: str, stage: str, rejected: bool, reason: str | None, limit: 
                        + ", ".join(sorted(r for r in reasons if r)))
     click.echo(f"{folder}: {total:,} {kind} documents" + (f" with reason {visible(reason)}" if reason else "")
                + f"; showing {min(limit, total)}\n")
+    if not rejected and not run.folder.kept_is_full(folder):
+        click.echo("(this run stored only the id and signal columns of this stage's kept documents: "
+                   "write_kept: final; the full documents are in final/, or in every stage with write_kept: all)\n")
     for row in rows:
         show_row(row, chars, own, all_signals)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from corpusclean.cli.configs import resolve_config
 from corpusclean.config import builtin_config, load_config
 from corpusclean.executors import executor_names
 from corpusclean.output.run_folder import RunFolder
@@ -16,7 +17,7 @@ DEFAULT_OUTPUT = "corpusclean-output"
 
 
 @click.command("run")
-@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@click.argument("config", required=False)
 @click.option("--input", "inputs", multiple=True, help="Input file, folder or glob (repeatable); overrides the config.")
 @click.option("--output", help="Output folder; overrides the config.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: number of cores).")
@@ -28,11 +29,12 @@ DEFAULT_OUTPUT = "corpusclean-output"
 def command(config: str | None, inputs: tuple[str, ...], output: str | None, workers: int | None,
             overwrite: bool, strict: bool, quiet: bool, executor: str | None = None,
             address: str | None = None) -> None:
-    """Run a pipeline. Without CONFIG: the built-in Gopher pipeline on the bundled sample crawl.
+    """Run a pipeline. CONFIG: a YAML file, or @NAME for a built-in one (`corpusclean config list`).
+    Without CONFIG: the built-in Gopher pipeline (@gopher) on the bundled sample crawl.
 
     Running the same command again resumes: complete shards are skipped.
     """
-    cfg = load_config(config if config else builtin_config("gopher"))
+    cfg = load_config(resolve_config(config) if config else builtin_config("gopher"))
     if inputs:
         cfg.input.paths = list(inputs)
     elif not config and not cfg.input.paths:

@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusclean.io.files import atomic_output, atomic_write_text
+from corpusclean.io.storage import AnyPath
+from corpusclean.output.writer import read_parquet
 
 __all__ = ["INDEX_FORMAT", "INDEX_VERSION", "open_index", "write_index"]
 
@@ -56,7 +58,7 @@ def open_index(path_str: str, expected: dict[str, Any], need_shingles: bool) -> 
     return path, meta
 
 
-def write_index(scan_files: list[Path], removed_ids: pa.Array, index_dir: Path,
+def write_index(scan_files: list[AnyPath], removed_ids: pa.Array, index_dir: Path,
                 meta: dict[str, Any]) -> int:
     """Write the scan rows not in ``removed_ids`` that have shingles as an index; return its rows.
 
@@ -68,7 +70,7 @@ def write_index(scan_files: list[Path], removed_ids: pa.Array, index_dir: Path,
     with atomic_output(index_dir / "docs.parquet") as sink:
         writer: pq.ParquetWriter | None = None
         for path in scan_files:
-            t = pq.read_table(path)
+            t = read_parquet(path)  # local, or read where it is on an object store
             keep = pc.and_(pc.invert(pc.is_in(t.column("id"), value_set=removed_ids)),
                            pc.greater(t.column("n_shingles"), 0))
             t = t.filter(keep)

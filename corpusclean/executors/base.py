@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from corpusclean.config import PipelineConfig
 from corpusclean.executors import EXECUTORS
+from corpusclean.extras import Package
 from corpusclean.runner.plan import Task
 from corpusclean.runner.worker import ShardRunner
 from corpusclean.stages.base import Stage, import_stage_modules, load_stages
@@ -125,6 +126,8 @@ class Executor(ABC):
 
     #: The YAML ``executor.kind`` value.
     kind: ClassVar[str] = ""
+    #: Optional packages the executor imports (checked at config time, see :mod:`corpusclean.extras`).
+    requires_packages: ClassVar[tuple[Package, ...]] = ()
 
     def __init__(self, config: PipelineConfig):
         self.config = config

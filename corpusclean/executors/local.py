@@ -1,11 +1,15 @@
 """The local executor: a process pool over tasks (``executor.workers`` processes, default = cores).
 
+The number of processes is bounded by the cores and the available memory
+(:func:`bounded_workers`); a larger request is lowered with a warning.
+
 With one worker the tasks run in this process (no pool: simpler tracebacks, no pickling). Each
 pool process runs the shared start-up once (:func:`~corpusclean.executors.base.start_worker`,
 as the pool's initializer) and keeps its :class:`~corpusclean.runner.worker.ShardRunner` for
 every task. Processes are *spawned* (not forked), so a user module reaches them through
 ``modules:`` or by being importable. Pool processes ask the kernel to kill them when the driver
-dies, so a killed run leaves nothing writing behind it.
+dies, first thing in their start-up, and exit if it is already gone, so a killed run (even in its
+first seconds) leaves nothing writing behind it.
 
 ``pmap`` (a global stage's parallel middle step, e.g. dedup's band-by-band grouping) runs on the
 same pool; with one worker, or a function that cannot be pickled, it is the builtin ``map``.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import queue
 import threading
@@ -41,20 +46,29 @@ _context: WorkerContext | None = None
 _progress: Any = None
 
 
-def _die_with_parent() -> None:
-    try:  # Linux: SIGKILL this process when the driver dies
-        import ctypes
-        import signal
+#: The pool's initializer, run by the builtin ``exec`` so nothing is imported or unpickled before
+#: it: first ask the kernel to SIGKILL this process when the driver dies (``PR_SET_PDEATHSIG``),
+#: then exit if the driver is already gone (it died while this process started), and only then
+#: unpickle the run's context (which imports corpusclean and the user's stage modules, seconds).
+_EARLY_INIT = """
+import os, pickle
+try:
+    import ctypes, signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:
+    os._exit(0)
+from corpusclean.executors.local import _init
+_init(pickle.loads(payload), queue, parent)
+"""
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
-
-def _init(ctx: WorkerContext, progress_queue: Any) -> None:
+def _init(ctx: WorkerContext, progress_queue: Any, parent: int) -> None:
     global _context, _progress
-    _die_with_parent()
     start_worker(ctx)
+    if os.getppid() != parent:  # the driver died during the imports (platforms without PDEATHSIG)
+        os._exit(0)
     _context, _progress = ctx, progress_queue
 
 
@@ -64,6 +78,44 @@ def _run(task: Task) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ in the driver
+#: Memory a worker process may need (imports, a shard of documents, a model): the bound on
+#: workers from available memory is ``MemAvailable / WORKER_MEMORY``.
+WORKER_MEMORY = 512 << 20
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def bounded_workers(requested: int | None) -> int:
+    """Worker processes to start: ``requested`` (default: the cores), at most the cores this
+    process may use and the memory available for :data:`WORKER_MEMORY` each, at least 1.
+
+    A request above the bound is lowered, with a warning saying so (more processes than cores
+    only compete for them; more than memory allows ends with the OOM killer).
+    """
+    cores = cpu_count()
+    limit, why = cores, f"{cores} CPU core{'s' if cores != 1 else ''} available"
+    mem = available_memory()
+    if mem is not None and mem // WORKER_MEMORY < limit:
+        limit = max(1, mem // WORKER_MEMORY)
+        why = f"{mem >> 20} MiB of memory available, {WORKER_MEMORY >> 20} MiB per worker"
+    if requested is None:
+        return limit
+    if requested > limit:
+        log.warning("executor.workers: %d requested, using %d (%s)", requested, limit, why)
+        return limit
+    return max(1, requested)
+
+
 class LocalExecutor(Executor):
     """Runs tasks in a pool of ``config.executor.workers`` processes (in-process for one worker)."""
 
@@ -71,7 +123,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, config: PipelineConfig):
         super().__init__(config)
-        self.workers = max(1, config.executor.workers or cpu_count())
+        self.workers = bounded_workers(config.executor.workers)
         self._pool: ProcessPoolExecutor | None = None
         self._queue: Any = None
 
@@ -79,8 +131,9 @@ class LocalExecutor(Executor):
         if self._pool is None:
             ctx = mp.get_context("spawn")
             self._queue = ctx.Queue()
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init,
-                                             initargs=(self.context, self._queue))
+            env = {"parent": os.getpid(), "payload": pickle.dumps(self.context), "queue": self._queue}
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=exec,
+                                             initargs=(_EARLY_INIT, env))
         return self._pool
 
     def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:

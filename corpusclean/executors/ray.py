@@ -29,6 +29,7 @@ Nothing here is imported unless ``executor: {kind: ray}`` is chosen, so Ray stay
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import sys
 from collections import deque
@@ -38,8 +39,10 @@ from typing import Any
 from corpusclean.config import PipelineConfig
 from corpusclean.errors import RunError
 from corpusclean.executors.base import Executor, OnDocs, OnDone, WorkerContext, run_task
+from corpusclean.extras import Package
 from corpusclean.runner.plan import Task
 
+log = logging.getLogger("corpusclean.runner")
 #: Ray retries a task whose worker process died this many times (not a task that raised).
 MAX_RETRIES = int(os.environ.get("CORPUSCLEAN_RAY_RETRIES", "3"))
 
@@ -62,6 +65,56 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ in the driver
+#: Seconds to wait for a TCP connection to a Ray cluster's GCS before calling it gone.
+CONNECT_TIMEOUT = float(os.environ.get("CORPUSCLEAN_RAY_CONNECT_TIMEOUT", "5"))
+
+
+def _reachable(address: str, timeout: float | None = None) -> bool:
+    """Can a TCP connection be opened to ``host:port`` within ``timeout`` (default
+    :data:`CONNECT_TIMEOUT`) seconds?"""
+    import socket
+
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def cluster_address(address: str | None) -> str | None:
+    """The ``address`` to give ``ray.init``, checked so a cluster that is gone never hangs the run.
+
+    Ray itself would resolve ``None``/``"auto"`` through ``RAY_ADDRESS`` and the session file
+    ``/tmp/ray/ray_current_cluster``, then retry a dead address for minutes. Here: with no
+    address, a session file (or ``RAY_ADDRESS``) naming an unreachable cluster is ignored with a
+    warning and a local instance is started (``"local"``); an explicit ``host:port`` or
+    ``"auto"`` that is unreachable is a one-line :class:`RunError` within
+    :data:`CONNECT_TIMEOUT` seconds. ``ray://`` (Ray Client) addresses are passed on as they are.
+    """
+    if address is not None and (address == "local" or "://" in address):
+        return address
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+    except ImportError:  # a Ray without this helper: let ray.init decide
+        return address
+    try:
+        resolved = canonicalize_bootstrap_address(address)
+    except (ConnectionError, ValueError) as e:
+        raise RunError(f"executor.address {address!r}: {str(e).splitlines()[0]}") from None
+    if resolved is None or _reachable(resolved):
+        return address
+    if address is None and not os.environ.get("RAY_ADDRESS"):
+        log.warning("Ray: the last cluster recorded on this machine (%s) is gone; starting a local instance",
+                    resolved)
+        return "local"
+    where = f"RAY_ADDRESS={os.environ['RAY_ADDRESS']!r}" if os.environ.get("RAY_ADDRESS") else \
+        f"executor.address {address!r}"
+    raise RunError(f"{where}: no Ray cluster answers at {resolved} (waited {CONNECT_TIMEOUT:g} s); "
+                   "start it (ray start --head) or give another --address")
+
+
 class RayExecutor(Executor):
     """Runs tasks as Ray tasks on the cluster at ``config.executor.address``.
 
@@ -71,6 +124,7 @@ class RayExecutor(Executor):
     """
 
     kind = "ray"
+    requires_packages = (Package("ray", "ray"),)
 
     def __init__(self, config: PipelineConfig, max_retries: int = MAX_RETRIES):
         super().__init__(config)
@@ -83,7 +137,7 @@ class RayExecutor(Executor):
         self.max_retries = max_retries
         self._owns = False
         if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=True,
+            ray.init(address=cluster_address(self.address), include_dashboard=False, log_to_driver=True,
                      configure_logging=False)
             self._owns = True
         self._context_ref: Any = None

@@ -24,6 +24,29 @@ from typing import IO, Any
 
 from corpusclean.io.storage import AnyPath, RemotePath
 
+#: Fault injection (tests only; see ``tests/reliability/test_fault_sweep.py``): with
+#: ``CORPUSCLEAN_KILL_AT_WRITE=k`` this process SIGKILLs itself just before its k-th atomic write
+#: is renamed into place (1-based); with ``CORPUSCLEAN_WRITE_LOG=FILE`` every atomic write appends
+#: its path to FILE. Unset (always, outside tests), they cost one dictionary lookup per file.
+KILL_AT_WRITE = "CORPUSCLEAN_KILL_AT_WRITE"
+WRITE_LOG = "CORPUSCLEAN_WRITE_LOG"
+_writes = 0
+
+
+def _fault_point(path: Path) -> None:
+    global _writes
+    if KILL_AT_WRITE not in os.environ and WRITE_LOG not in os.environ:
+        return
+    _writes += 1
+    log = os.environ.get(WRITE_LOG)
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {path}\n")
+    if os.environ.get(KILL_AT_WRITE) == str(_writes):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
 
 def temp_name(path: Path) -> Path:
     """A temporary sibling of ``path`` unique to this process and call (hidden, ends in ``.tmp``)."""
@@ -46,6 +69,7 @@ def atomic_output(path: AnyPath) -> Iterator[IO[bytes]]:
     try:
         with open(tmp, "wb") as f:
             yield f
+        _fault_point(path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

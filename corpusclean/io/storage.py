@@ -18,11 +18,13 @@ On a local filesystem (plain path or ``file://``) we write a temporary name and 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Union
@@ -271,10 +273,29 @@ def getsize(path: str | AnyPath) -> int:
     return p.size() if isinstance(p, RemotePath) else os.path.getsize(p)
 
 
+#: Input files open in this process, by the path they were opened with (for :func:`input_position`).
+_OPEN_INPUTS: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+
+
 def open_input(path: str | AnyPath) -> IO[bytes]:
     """A seekable binary file for a local path or a URI."""
     p = as_path(path)
-    return p.open_input() if isinstance(p, RemotePath) else open(p, "rb")
+    f = p.open_input() if isinstance(p, RemotePath) else open(p, "rb")
+    with contextlib.suppress(TypeError):
+        _OPEN_INPUTS[os.fspath(path) if not isinstance(path, RemotePath) else str(path)] = f
+    return f
+
+
+def input_position(path: str) -> int | None:
+    """How many bytes of ``path`` (as given to :func:`open_input`) this process has read so far, or
+    None if it is not open here (progress: input bytes read of the input size)."""
+    f = _OPEN_INPUTS.get(path)
+    if f is None or f.closed:
+        return None
+    try:
+        return int(f.tell())
+    except (OSError, ValueError):
+        return None
 
 
 def copy_tree(src: AnyPath, dst: AnyPath) -> None:

@@ -9,15 +9,29 @@ once, and every command works the same on a local folder and on an object store 
       manifest.json              config, fingerprint, inputs, stages, per-segment progress, status
       stats.json                 merged statistics (written when the run finishes)
       report.html                optional (``report: true`` or ``corpusclean report``)
-      final -> NN_<last stage>   symbolic link (a server-side copy on object stores)
+      final/part-FFFFF-CCCCC.parquet                the clean dataset: the last stage's kept documents,
+                                                    nothing else in the folder (read it as a directory
+                                                    with pandas, pyarrow.dataset, DuckDB, Polars, datasets)
       00_read/rejected/part-FFFFF-CCCCC.parquet     records the reader rejected (read.*)
-      NN_<stage>/part-FFFFF-CCCCC.parquet           documents stage NN kept
       NN_<stage>/rejected/part-FFFFF-CCCCC.parquet  documents stage NN rejected (stage/reason/detail)
-      NN_<stage>/_scan/part-FFFFF-CCCCC.parquet     a global stage's first pass, per shard
-      NN_<stage>/_global/…                          a global stage's state (written by ``reduce``)
+      NN_<stage>/signals/part-FFFFF-CCCCC.parquet   the kept documents' ``id`` and stage NN's own signal
+                                                    columns (``write_kept: final``, the default)
+      NN_<stage>/part-FFFFF-CCCCC.parquet           full documents stage NN kept: with ``write_kept: all``,
+                                                    or while a later pass still reads them (a global
+                                                    stage's input; removed once that pass is complete)
+      NN_<stage>/_scan/part-FFFFF-CCCCC.parquet     a global stage's first pass, per shard (removed once
+                                                    its second pass is complete, unless ``write_kept: all``)
+      NN_<stage>/_global/…                          a global stage's state (written by ``reduce``; split
+                                                    by shard for the built-in stages)
       NN_<stage>/_global/_SUCCESS.json              reduce summary; its presence = reduce complete
       _state/segSS/FFFFF-CCCCC.json                 shard marker: the shard's statistics
       _state/segSS/file-FFFFF.json                  every shard of input file FFFFF is complete
+
+The last stage's kept documents live only in ``final/`` (never twice), so ``OUTPUT/*/rejected``
+names every stage's rejected parts once. :meth:`RunFolder.kept_parts` answers with whatever a run
+stored for a stage's kept documents: full parts, ``final/`` for the last stage, else the signal
+parts (``id`` + the stage's columns), so ``inspect``, ``report``, ``whatif`` and resume work with
+either ``write_kept`` setting.
 
 ``NN`` is the stage's 1-based position (two digits), ``SS`` the segment (see
 :mod:`corpusclean.runner.plan`), ``FFFFF-CCCCC`` a shard key: input file index and chunk index.
@@ -43,13 +57,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusclean.errors import RunError
-from corpusclean.io.storage import AnyPath, RemotePath, as_path, copy_tree, rmtree
+from corpusclean.io.storage import AnyPath, RemotePath, as_path, rmtree
 from corpusclean.output.writer import parquet_file, read_json, read_parquet, write_json, write_parquet
 from corpusclean.stages.base import import_stage_modules, load_stages
 
 #: The reader's folder (only ``rejected/``: what it kept is the first stage's input, not stored).
 READ_FOLDER = "00_read"
 REJECTED = "rejected"
+SIGNALS = "signals"
 SCAN = "_scan"
 GLOBAL = "_global"
 SUCCESS = "_SUCCESS.json"
@@ -140,9 +155,50 @@ class RunFolder:
         """The rejected Parquet part of shard ``key`` of ``stage`` (or of the reader)."""
         return self.rejected_dir(stage) / part_name(key)
 
+    def signals_part(self, stage: StageRef, key: str) -> AnyPath:
+        """``NN_<stage>/signals/part-<key>.parquet``: ``id`` + the stage's columns of its kept documents."""
+        return self.stage_dir(stage) / SIGNALS / part_name(key)
+
+    def final_part(self, key: str) -> AnyPath:
+        """``final/part-<key>.parquet``: the last stage's kept documents of shard ``key``."""
+        return self.final / part_name(key)
+
     def kept_parts(self, stage: StageRef) -> list[AnyPath]:
-        """Every kept part of ``stage``, sorted by shard key ([] if none or no such folder)."""
-        return self._parts(self.stage_dir(stage))
+        """What the run stored of ``stage``'s kept documents, sorted by shard key ([] if nothing).
+
+        Full documents when stored (``write_kept: all``, or ``final/`` for the last stage);
+        otherwise the signal parts: ``id`` and the stage's own columns, one row per kept document.
+        """
+        full = self._parts(self.stage_dir(stage))
+        if full:
+            return full
+        if _folder(stage) == self.last_stage_folder():
+            return self._parts(self.final)
+        return self._parts(self.stage_dir(stage) / SIGNALS)
+
+    def kept_is_full(self, stage: StageRef) -> bool:
+        """True when :meth:`kept_parts` of ``stage`` are full documents (not only signals)."""
+        return bool(self._parts(self.stage_dir(stage))) or _folder(stage) == self.last_stage_folder()
+
+    def last_stage_folder(self) -> str | None:
+        """The folder name of the run's last stage (from the manifest; None without one)."""
+        if not hasattr(self, "_last"):
+            try:
+                stages = self.read_manifest().get("stages") or []
+            except RunError:
+                return None
+            self._last = stages[-1]["folder"] if stages else None
+        return self._last
+
+    def remove_kept_parts(self, stage: StageRef) -> None:
+        """Delete the full kept parts of ``stage`` (a hand-off between passes, once consumed)."""
+        for p in self._parts(self.stage_dir(stage)):
+            p.unlink()
+
+    def remove_scans(self, stage: StageRef) -> None:
+        """Delete a global stage's ``_scan/`` (once its second pass is complete)."""
+        if self.scan_dir(stage).is_dir():
+            rmtree(self.scan_dir(stage))
 
     def rejected_parts(self, stage: StageRef) -> list[AnyPath]:
         """Every rejected part of ``stage`` (or of ``READ_FOLDER``), sorted by shard key."""
@@ -281,21 +337,8 @@ class RunFolder:
     # ------------------------------------------------------------------------------ final
     @property
     def final(self) -> AnyPath:
-        """``final``: the last stage's kept parts (a link, or a copy on object stores)."""
+        """``final/``: the clean dataset (the last stage's kept parts, and nothing else)."""
         return self.root / FINAL
-
-    def link_final(self, stage: StageRef) -> None:
-        """Point ``final`` at ``stage``'s folder (replacing an old link or copy)."""
-        final, folder = self.final, _folder(stage)
-        if final.is_symlink() or final.exists():
-            if final.is_symlink() or final.is_file():
-                final.unlink()
-            else:
-                rmtree(final)
-        try:
-            final.symlink_to(folder, target_is_directory=True)
-        except OSError:  # filesystems without symlinks (object stores) get a copy, server-side there
-            copy_tree(self.stage_dir(folder), final)
 
     # ------------------------------------------------------------------------- life cycle
     def exists(self) -> bool:
@@ -344,5 +387,5 @@ class RunFolder:
         write_parquet(table, path)
 
 
-__all__ = ["FINAL", "GLOBAL", "MANIFEST", "READ_FOLDER", "REJECTED", "REPORT", "SCAN", "STATE_DIR", "STATS",
+__all__ = ["FINAL", "GLOBAL", "MANIFEST", "READ_FOLDER", "REJECTED", "REPORT", "SCAN", "SIGNALS", "STATE_DIR", "STATS",
            "SUCCESS", "RunFolder", "part_name", "shard_key"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -19,15 +20,25 @@ from corpusclean.io.files import atomic_output, atomic_write_text
 from corpusclean.io.storage import AnyPath, RemotePath
 
 
-def write_parquet(table: pa.Table, path: AnyPath) -> None:
-    """Write ``table`` to ``path`` atomically (zstd-compressed, readable by pandas/DuckDB/datasets).
+def write_parquet(table: pa.Table, path: AnyPath, *, row_groups_by: str | None = None) -> int:
+    """Write ``table`` to ``path`` atomically (zstd-compressed, readable by pandas/DuckDB/datasets);
+    return the file's size in bytes.
 
     An empty table is written with its schema and no row group: Hugging Face ``datasets`` fails
     on a zero-row row group ("BatchSize must be greater than 0"). Parent folders are created.
+    ``row_groups_by`` names a column the table is sorted by: each run of equal values becomes
+    its own row group (readers then fetch one value's rows from the footer's statistics).
     """
-    with atomic_output(path) as sink, pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
-        if table.num_rows:
-            writer.write_table(table)
+    with atomic_output(path) as sink:
+        with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
+            if table.num_rows and row_groups_by is None:
+                writer.write_table(table)
+            elif table.num_rows:
+                values = table.column(row_groups_by).to_numpy()
+                cuts = np.flatnonzero(values[1:] != values[:-1]) + 1
+                for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(values)]))):
+                    writer.write_table(table.slice(int(lo), int(hi - lo)))
+        return int(sink.tell())
 
 
 def read_parquet(path: AnyPath, columns: list[str] | None = None) -> pa.Table:

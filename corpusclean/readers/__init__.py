@@ -60,7 +60,19 @@ FORMATS: dict[str, Reader] = {
     "arrow": read_arrow,
 }
 
-__all__ = ["FORMATS", "SAMPLE_INPUT", "Chunk", "DOC_SCHEMA", "InputError", "ReadOptions", "ReadStats",
+#: format name -> the content columns its reader fills (besides ``id``, ``url``, ``source``, ``date``,
+#: ``meta``): WARC/ARC responses carry HTML (``text`` is null until ``extract`` fills it); WET,
+#: JSONL, Parquet and Arrow records carry text. Validation decides from this, not from batches
+#: (:mod:`corpusclean.runner.columns`).
+FORMAT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "warc": ("html",),
+    "wet": ("text",),
+    "jsonl": ("text",),
+    "parquet": ("text",),
+    "arrow": ("text",),
+}
+
+__all__ = ["FORMATS", "FORMAT_COLUMNS", "SAMPLE_INPUT", "Chunk", "DOC_SCHEMA", "InputError", "ReadOptions", "ReadStats",
            "as_options", "decode_html", "detect_format", "expand_inputs", "read_chunks", "read_file",
            "read_options", "sample_path"]
 

@@ -80,20 +80,38 @@ def _meta(record: dict[str, Any], used: set[str]) -> str | None:
     return json.dumps(rest, ensure_ascii=False, default=str, sort_keys=True) if rest else None
 
 
+#: A record's field that lands in the ``date`` column, as a WARC record's ``WARC-Date`` does.
+DATE_FIELD = "date"
+
+
+def _date(value: Any) -> str | None:
+    """A record's date as the ``date`` column's string: ISO 8601 for date/datetime values (Parquet
+    timestamps), the string as given otherwise (JSON has no date type)."""
+    if value is None or value == "":
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]:
     """A JSONL/Parquet/Arrow record (a mapping) as a document row or a rejection.
 
-    The id field (any JSON scalar; integers too) becomes ``source_id`` as a string; fields other
-    than id/text/url are kept as a JSON object in ``meta``.
+    The id field (any JSON scalar; integers too) becomes ``source_id`` as a string; a ``date``
+    field becomes the ``date`` column (like a WARC record's ``WARC-Date``); other fields are kept
+    as a JSON object in ``meta``.
     """
     if not isinstance(record, dict):
         return rejection(path, "read.not_an_object", f"record is a JSON {type(record).__name__}")
     raw_id = record.get(opts.id_field)
     url = record.get(opts.url_field)
     text = record.get(opts.text_field)
+    used = {opts.id_field, opts.text_field, opts.url_field, DATE_FIELD}
     base = {"source_id": str(raw_id) if raw_id not in (None, "") else None,
             "url": str(url) if url is not None else None, "source": path,
-            "meta": _meta(record, {opts.id_field, opts.text_field, opts.url_field})}
+            "date": _date(record.get(DATE_FIELD)) if DATE_FIELD not in used - {DATE_FIELD} else None,
+            "meta": _meta(record, used if DATE_FIELD not in (opts.id_field, opts.text_field, opts.url_field)
+                          else used - {DATE_FIELD})}
     if not isinstance(text, str):
         what = "absent" if text is None else type(text).__name__
         return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}"}

@@ -4,7 +4,8 @@
   folders are skipped; directory symlinks are not followed, so a link loop cannot repeat files).
   A Hugging Face ``save_to_disk`` folder found there contributes its Arrow files, never its
   metadata JSON (:mod:`corpusclean.readers.hf`).
-* A glob (``*``, ``?``, ``[``; ``**`` recursive) lists matching files.
+* A glob (``*``, ``?``, ``[``; ``**`` recursive) lists matching files (directory symlinks are
+  not followed; an unreadable folder is an error, as for folders).
 * A file named directly must have a recognised extension unless the format is set.
 * Files are de-duplicated by their real path (symlinks and ``a/../a`` resolved), so one file is
   read once; the listing is sorted by path.
@@ -15,7 +16,7 @@ unknown extension) is an :class:`~corpusclean.errors.InputError` with a one-line
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
 from pathlib import Path
 
@@ -83,6 +84,39 @@ def _walk(folder: str, raw: str, fmt: str) -> list[str]:
     return found
 
 
+def glob_matches(pattern: list[str], path: list[str]) -> bool:
+    """Does a glob split in parts (``**`` = any number of folders) match ``path`` (parts)?"""
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(glob_matches(rest, path[i:]) for i in range(len(path) + 1))
+    return bool(path) and fnmatch.fnmatchcase(path[0], head) and glob_matches(rest, path[1:])
+
+
+def _glob(pattern: str, raw: str) -> list[str]:
+    """Files matching a local glob, walking from its fixed leading folder without following
+    directory symlinks (a link loop cannot repeat or hang); hidden names only when the pattern
+    part starts with a dot, as :func:`glob.glob`. An unreadable folder is an :class:`InputError`."""
+    parts = Path(pattern).parts
+    cut = next(i for i, part in enumerate(parts) if any(c in part for c in _GLOB))
+    base, pat = os.path.join(*parts[:cut]) if cut else ".", list(parts[cut:])
+
+    def fail(err: OSError) -> None:
+        raise InputError(f"{raw}: cannot read {err.filename}: {err.strerror}")
+
+    hidden = any(q.startswith(".") for q in pat)  # as glob.glob: hidden names only when asked for
+    found = []
+    for root, dirs, files in os.walk(base, onerror=fail):
+        rel = [] if root == base else list(Path(os.path.relpath(root, base)).parts)
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
+        found.extend(os.path.join(root, f) for f in files
+                     if (hidden or not f.startswith(".")) and glob_matches(pat, rel + [f]))
+    if not found:
+        raise InputError(f"{raw}: no file matches this pattern")
+    return sorted(found)
+
+
 def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
     """Files, folders and globs -> sorted (path, format) pairs, each real file once.
 
@@ -98,7 +132,7 @@ def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
         elif os.path.isdir(p):
             found = _walk(p, raw, fmt)
         elif any(ch in p for ch in _GLOB):
-            found = sorted(f for f in glob.glob(p, recursive=True) if os.path.isfile(f))
+            found = _glob(p, raw)
             if not found:
                 raise InputError(f"{raw}: no file matches this pattern")
         elif os.path.isfile(p):

@@ -47,29 +47,56 @@ def show(value: Any) -> str:
     return f"<bdi>{esc(value)}</bdi>"
 
 
+def _removed(s: dict[str, Any]) -> int:
+    """Bytes removed by a stage in the unit of what it kept (text after extraction): the rejected
+    documents' bytes when the run recorded them, else bytes in − bytes kept (older runs)."""
+    if "bytes_rejected" in s:
+        return int(s["bytes_rejected"])
+    return max(int(s.get("bytes_in", 0)) - int(s.get("bytes_kept", 0)), 0)
+
+
+def _converts(s: dict[str, Any]) -> bool:
+    """The stage turned HTML into text (its byte counts in and out are of different things)."""
+    return s.get("bytes_in_of") == "html" and s.get("bytes_kept_of") == "text"
+
+
 def funnel(run: RunOutput) -> str:
     read = run.stats.get("read", {})
     n0 = int(read.get("documents", 0)) + int(read.get("rejected", 0))
-    rows = [(READ_FOLDER, n0, int(read.get("documents", 0)), read.get("bytes", 0), read.get("bytes", 0),
-             read.get("rejected_by_reason", {}))]
+    rows = [(READ_FOLDER, n0, int(read.get("documents", 0)), read.get("bytes", 0), 0,
+             read.get("rejected_by_reason", {}), {})]
     for s in run.stats.get("stages", []):
-        rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_in", 0), s.get("bytes_kept", 0),
-                     s.get("rejected_by_reason", {})))
+        rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_kept", 0), _removed(s),
+                     s.get("rejected_by_reason", {}), s))
     bars = [(name, [kept, n_in - kept]) for name, n_in, kept, *_ in rows]
     chart = _figure(svg_hbars(bars, [KEPT_COLOR, REJECTED_COLOR], "documents kept and removed by each stage"),
                     "Documents entering each stage: kept (green) and removed (red); numbers: kept / removed.")
-    byte_rows = [(name, [bk, max(bi - bk, 0)]) for name, _i, _k, bi, bk, _r in rows[1:]]
+    byte_rows = [(name, [bk, br]) for name, _i, _k, bk, br, _r, _s in rows[1:]]
+    converts = [s for *_, s in rows[1:] if _converts(s)]
+    note = ""
+    if converts:
+        c = converts[0]
+        note = (f" At {c['folder']} HTML becomes text: {fmt_bytes(c.get('bytes_in', 0))} of HTML went in and "
+                f"{fmt_bytes(c.get('bytes_kept', 0))} of text came out; the markup is not counted as removed "
+                "content, only the text of the pages it rejected.")
     byte_chart = _figure(svg_hbars(byte_rows, [KEPT_COLOR, REJECTED_COLOR], "bytes of text kept and removed",
                                    value_fmt=fmt_bytes),
-                         "UTF-8 bytes of the documents entering each stage (their HTML before extraction): "
-                         "kept (green) and removed (red).") if any(bi for _n, _i, _k, bi, _b, _r in rows[1:]) else ""
+                         "UTF-8 bytes of the documents' text at each stage (of their HTML before extraction): "
+                         "kept (green) and removed (red)." + note) \
+        if any(bk or br for _n, _i, _k, bk, br, _r, _s in rows[1:]) else ""
     trs = []
-    for name, n_in, kept, bi, bk, reasons in rows:
+    for name, n_in, kept, bk, br, reasons, s in rows:
         pct = f"{100 * (n_in - kept) / n_in:.1f}%" if n_in else "–"
-        bpct = f"{100 * (bi - bk) / bi:.1f}%" if bi else "–"
+        unit = " text" if _converts(s) else ""
+        bpct = f"{100 * br / (bk + br):.1f}%" if bk + br else "–"
+        kept_cell = esc(fmt_bytes(bk)) + unit + (f" <small>(HTML in: {esc(fmt_bytes(s.get('bytes_in', 0)))})</small>"
+                                                 if _converts(s) else "")
+        if name == READ_FOLDER:
+            kept_cell, bpct = esc(fmt_bytes(bk or read.get("bytes", 0))) + " <small>(read)</small>", "–"
         top = ", ".join(f"{show(r)} <b>{c:,}</b>" for r, c in list(gather.by_count(reasons).items())[:4])
-        trs.append(f"<tr><td>{esc(name)}</td><td>{n_in:,}</td><td>{kept:,}</td><td>{pct}</td>"
-                   f"<td>{esc(fmt_bytes(bk))}</td><td>{bpct}</td><td class=reasons>{top}</td></tr>")
+        trs.append(f"<tr data-stage=\"{esc(name)}\"><td>{esc(name)}</td><td>{n_in:,}</td><td>{kept:,}</td>"
+                   f"<td>{pct}</td><td class=bytes-kept>{kept_cell}</td><td class=bytes-removed>{bpct}</td>"
+                   f"<td class=reasons>{top}</td></tr>")
     extra = []
     skipped = gather.by_count(read.get("skipped_by_kind") or {})
     if skipped:

@@ -12,21 +12,25 @@ The output folder is a local path or an object-store URI, read and written throu
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
-from corpusclean.io.storage import getsize
-from corpusclean.output.run_folder import MANIFEST, RunFolder
+from corpusclean.io.storage import rmtree
+from corpusclean.output.run_folder import _STAGE_FOLDER, FINAL, MANIFEST, REPORT, STATE_DIR, STATS, RunFolder
 from corpusclean.readers import expand_inputs
+from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
+from corpusclean.runner.inputs import check_overlap, describe_inputs, input_changes
+from corpusclean.runner.lock import LOCK_NAME, OutputLock
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import lines_for_warnings, pass_progress, progress_line
 from corpusclean.version import __version__
 
 if TYPE_CHECKING:
@@ -34,44 +38,123 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------ output folder
-def _inputs_listing(files: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"path": p, "format": f, "size": getsize(p)} for p, f in files]
+#: The manifest's format marker: a ``manifest.json`` without it was not written by corpusclean.
+MANIFEST_FORMAT = "corpusclean-run"
+MANIFEST_FORMAT_VERSION = 1
+#: Top-level names a run writes (besides ``NN_<stage>`` folders and hidden temporary files).
+_OURS = {MANIFEST, STATS, REPORT, FINAL, STATE_DIR, LOCK_NAME}
+_TEMP = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")  # corpusclean.io.files.temp_name
+_LEGACY_KEYS = {"corpusclean_version", "fingerprint", "config", "inputs", "segments"}
 
 
-def prepare_output(config: PipelineConfig, inputs: list[dict[str, Any]], overwrite: bool) -> dict[str, Any]:
+def is_our_manifest(manifest: Any) -> bool:
+    """True when ``manifest`` was written by corpusclean (its format marker, or the exact key set of
+    manifests written before the marker existed)."""
+    if not isinstance(manifest, dict):
+        return False
+    if manifest.get("format") == MANIFEST_FORMAT:
+        return True
+    return "format" not in manifest and _LEGACY_KEYS <= set(manifest)
+
+
+def _foreign_entries(out: RunFolder) -> tuple[list[str], list[Any]]:
+    """(names corpusclean does not write, our temporary leftovers) at the top of ``out``."""
+    foreign, temps = [], []
+    if not out.root.is_dir():
+        return foreign, temps
+    for p in out.root.iterdir():
+        if _TEMP.match(p.name):
+            temps.append(p)
+        elif p.name not in _OURS and not _STAGE_FOLDER.match(p.name):
+            foreign.append(p.name)
+    return sorted(foreign), temps
+
+
+def check_ours(out: RunFolder) -> tuple[list[str], list[Any]]:
+    """Refuse (:class:`RunError`) a folder that is neither empty nor a corpusclean run.
+
+    Empty means: nothing but a killed run's temporary files and lock. Returns
+    :func:`_foreign_entries`.
+    """
+    foreign, temps = _foreign_entries(out)
+    if not out.has_manifest():
+        if foreign or out.stage_folders() or (out.root / STATE_DIR).exists():
+            raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
+                           "refusing to write into it (choose a new or empty folder)")
+        return foreign, temps
+    try:
+        manifest = out.read_manifest()
+    except RunError as e:
+        raise RunError(f"{e}; remove the folder by hand") from None
+    if not is_our_manifest(manifest):
+        raise RunError(f"{out}: its {MANIFEST} was not written by corpusclean; refusing to write "
+                       "into or delete this folder (choose a new or empty folder)")
+    return foreign, temps
+
+
+def _clear(out: RunFolder) -> None:
+    """Delete everything in ``out`` but the lock file (the caller checked it is all ours)."""
+    for p in list(out.root.iterdir()):
+        if p.name == LOCK_NAME:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            rmtree(p)
+        else:
+            p.unlink()
+
+
+def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwrite: bool) -> dict[str, Any]:
     """Create, resume or (with ``overwrite``) restart the output folder; return the manifest.
 
-    Never deletes a folder that does not hold a corpusclean ``manifest.json``.
+    Refuses (:class:`RunError`, before anything is written or deleted): an input inside the
+    output or an output an input would read back (:func:`~corpusclean.runner.inputs.check_overlap`);
+    a non-empty folder without a corpusclean manifest; with ``overwrite``, a folder holding files
+    corpusclean does not write; without it, a run of another config or of changed input files
+    (:func:`~corpusclean.runner.inputs.input_changes`). A folder holding only a killed run's
+    temporary files counts as empty. Call with the folder's :class:`OutputLock` held.
     """
     assert config.output is not None
     out = RunFolder(config.output)
     if out.exists() and not out.root.is_dir():
         raise RunError(f"{out}: output exists and is not a folder")
-    if not out.is_empty():
-        if not out.has_manifest():
-            raise RunError(f"{out}: folder is not empty and holds no corpusclean {MANIFEST}; "
-                           "refusing to write into it (choose a new or empty folder)")
-        try:
-            old = out.read_manifest()
-        except RunError as e:
-            raise RunError(f"{e}; remove the folder by hand") from None
+    foreign, temps = check_ours(out)
+    if out.has_manifest():
+        old = out.read_manifest()
+        if overwrite and foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise RunError(f"{out}: --overwrite would delete files corpusclean did not write ({shown}); "
+                           "move them out or remove the folder by hand")
+        inputs = describe_inputs(files, digest=overwrite)
         changes = []
         if old.get("fingerprint") != config.fingerprint():
             old_config = old.get("config", {})
             new_data = config.fingerprint_data()
             keys = ("input", "shard_size", "stages", "stage_files")
-            changes = diff_configs({k: old_config.get(k) for k in keys},
-                                   {k: new_data.get(k) for k in keys}) or ["(config fingerprint)"]
-        if [(i["path"], i["size"]) for i in old.get("inputs", [])] != [(i["path"], i["size"]) for i in inputs]:
-            changes.append("input files (added, removed or changed size)")
+            old_data = {k: old_config.get(k) for k in keys}
+            if isinstance(old_data["input"], dict):  # the spelling of input paths is not the input
+                old_data["input"] = {k: v for k, v in old_data["input"].items() if k != "paths"}
+            changes = diff_configs(old_data, {k: new_data.get(k) for k in keys})
+        changes += input_changes(old.get("inputs", []), inputs)
         if not overwrite and changes:
             raise RunError(f"{out}: holds a run with a different config; changed: {'; '.join(changes)}. "
                            "Use --overwrite to start over")
         if not overwrite:
+            for o, n in zip(old.get("inputs", []), inputs):
+                n.setdefault("digest", o.get("digest"))
+                if "real" in n and os.path.realpath(o["path"]) == n["real"]:
+                    n["path"] = o["path"]  # spelled differently: keep the first spelling (documents' source)
+            old["inputs"] = inputs  # the same content, perhaps moved: read it where it is now
+            old["fingerprint"] = config.fingerprint()
             return old
-        out.remove()
+        _clear(out)
+    else:
+        inputs = describe_inputs(files)
+        for t in temps:  # a run killed before its first manifest: only our temporary files
+            t.unlink()
     out.create()
     manifest = {
+        "format": MANIFEST_FORMAT,
+        "format_version": MANIFEST_FORMAT_VERSION,
         "corpusclean_version": __version__,
         "fingerprint": config.fingerprint(),
         "config": config.to_dict(),
@@ -95,20 +178,43 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
-    inputs = _inputs_listing(files)
-    manifest = prepare_output(config, inputs, overwrite)
+    check_runnable(config, files)  # missing extras, HTML input without extract: one line, exit 2
+    check_overlap(config.input.paths, files, config.output)
     out = RunFolder(config.output)
+    lock = None
+    if not out.is_remote:
+        if out.exists() and not out.root.is_dir():
+            raise RunError(f"{out}: output exists and is not a folder")
+        check_ours(out)  # before the lock file is created in someone else's folder (again under the lock)
+        out.create()
+        lock = OutputLock(out.root)
+        lock.acquire()
+    try:
+        return _run_locked(config, out, files, overwrite, progress, executor)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, str]], overwrite: bool,
+                progress: bool, executor: Executor | None) -> dict[str, Any]:
+    manifest = prepare_output(config, files, overwrite)
+    files = [(i["path"], i["format"]) for i in manifest["inputs"]]
     segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)
     try:
         for seg in segments:
             _run_segment(config, out, seg, segments, files, manifest, executor, progress)
+            if config.write_kept == "final" and seg.index > 0:
+                # what this pass read is no longer needed: the hand-off and the global stage's scans
+                if seg.source >= 0:
+                    out.remove_kept_parts(config.stages[seg.source])
+                out.remove_scans(config.stages[seg.stages[0]])
     finally:
         executor.close()
     stats = collect_stats(config, out, segments)
     out.write_stats(stats)
-    out.link_final(config.stages[-1])
     out.remove_leftovers()
     manifest["status"] = "complete"
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -126,13 +232,11 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
     all_keys = sorted(out.completed(0)) if seg.index > 0 else []
     if seg.index > 0:
         head = seg.stages[0]
-        name = config.stages[head].folder
-        with tqdm(total=1, desc=f"reduce {name}", unit="step", disable=not progress, leave=False):
+        with progress_line(f"reduce {config.stages[head].folder}", progress):
             reduce_global(config, out, head, sorted(out.completed(seg.index - 1)),
                           pmap=executor.pmap, pmap_local=executor.pmap_local)
     done = out.completed(seg.index)
     tasks: list[Task] = []
-    total = None
     if seg.source == -1:
         finished = out.files_completed(seg.index)
         for i, (path, fmt) in enumerate(files):
@@ -142,34 +246,25 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
                                   done=[k for k in done if k.startswith(prefix)]))
     else:
         tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]
-        source = config.stages[seg.source].folder
-        total = sum(int(s["stages"][source]["kept"]) for s in out.completed(seg.index - 1).values())
     names = " → ".join(config.stages[i].name for i in seg.stages)
     if seg.scan_for is not None:
         names += f" (+ scan {config.stages[seg.scan_for].name})"
     desc = f"pass {seg.index + 1}/{len(segments)}: {names or 'read'}"
-    seg_state = manifest["segments"].setdefault(str(seg.index), {"stages": seg.stages, "shards": {}})
-    for key in done:
-        seg_state["shards"][key] = "complete"
-    bar = tqdm(total=total, desc=desc, unit="doc", disable=not progress, smoothing=0.1)
-    if done and total is not None:
-        bar.update(sum(v["docs"] for v in done.values()))
-    last_write = [0.0]
+    bar = pass_progress(desc, config, out, seg, files, done, enabled=progress)
 
     def on_done(task: Task, keys: list[str]) -> None:
-        for k in keys:
-            seg_state["shards"][k] = "complete"
-        now = time.monotonic()
-        if now - last_write[0] > 1.0:
-            out.write_manifest(manifest)
-            last_write[0] = now
+        """Shard status lives in the shard markers (one small file each, written by the task):
+        the manifest is not rewritten per task (issue 17: a whole-file PUT per second at scale)."""
 
     try:
         if tasks:
-            executor.run(tasks, on_done, bar.update)
+            with lines_for_warnings(bar):
+                executor.run(tasks, on_done, bar.update)
     finally:
         bar.close()
-    seg_state["shards"] = {k: "complete" for k in out.completed(seg.index)}
+    # the manifest is written at the start, at each segment's end and at the end of the run
+    manifest["segments"][str(seg.index)] = {"stages": seg.stages, "shards_complete": len(out.completed(seg.index)),
+                                            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     out.write_manifest(manifest)
 
 
@@ -188,28 +283,31 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
                 read["errors"].extend(r["errors"])
                 read["bytes"] += r["bytes"]
             for folder, s in shard["stages"].items():
-                agg = per_stage.setdefault(folder, {
-                    "in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0,
-                    "seconds": 0.0, "details": {}, "counters": {}, "shards": 0})
+                agg = per_stage.setdefault(folder, _empty_stage())
                 agg["shards"] += 1
                 for k in ("in", "kept", "bytes_in", "bytes_kept", "seconds"):
                     agg[k] += s[k]
+                _merge_byte_units(agg, s)
+                agg["bytes_written"] += s.get("bytes_written", 0)
                 agg["rejected"].update(s["rejected"])
                 for reason, det in s.get("details", {}).items():
                     agg["details"].setdefault(reason, Counter()).update(det)
                 for name, counter in s.get("counters", {}).items():
                     c = agg["counters"].setdefault(name, Counter())
                     c.update(counter)
+            if seg.scan_for is not None and "scan_bytes" in shard:
+                folder = config.stages[seg.scan_for].folder
+                per_stage.setdefault(folder, _empty_stage())["scan_bytes"] += shard["scan_bytes"]
     stages = []
     for spec in config.stages:
-        s = per_stage.get(spec.folder, {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0,
-                                         "bytes_kept": 0, "seconds": 0.0, "details": {}, "counters": {},
-                                         "shards": 0})
+        s = per_stage.get(spec.folder, _empty_stage())
         entry = {
             "folder": spec.folder, "stage": spec.name, "in": s["in"], "kept": s["kept"],
             "rejected": sum(s["rejected"].values()),
             "rejected_by_reason": dict(s["rejected"].most_common()),
-            "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "seconds": round(s["seconds"], 3),
+            "bytes_in": s["bytes_in"], "bytes_kept": s["bytes_kept"], "bytes_written": s["bytes_written"],
+            "scan_bytes": s["scan_bytes"], "seconds": round(s["seconds"], 3),
+            **{k: s[k] for k in ("bytes_rejected", "bytes_in_of", "bytes_kept_of") if k in s},
             "shards": s["shards"],
             "top_details": {r: dict(c.most_common(20)) for r, c in s["details"].items()},
             "counters": {n: dict(sorted(c.items())) for n, c in s["counters"].items()},
@@ -227,24 +325,55 @@ def collect_stats(config: PipelineConfig, out: RunFolder, segments: list[Segment
     return {"read": read_out, "stages": stages, "fingerprint": config.fingerprint()}
 
 
+def _merge_byte_units(agg: dict[str, Any], shard: dict[str, Any]) -> None:
+    """Carry which column the byte counts measured (``html``/``text``; one name, or "mixed")."""
+    if "bytes_rejected" in shard:
+        agg["bytes_rejected"] = agg.get("bytes_rejected", 0) + shard["bytes_rejected"]
+    for k in ("bytes_in_of", "bytes_kept_of"):
+        unit = shard.get(k)
+        if unit is not None:
+            agg[k] = unit if agg.get(k) in (None, unit) else "mixed"
+
+
+def _empty_stage() -> dict[str, Any]:
+    return {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0, "bytes_written": 0,
+            "scan_bytes": 0, "seconds": 0.0, "details": {}, "counters": {}, "shards": 0}
+
+
+def _mb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 1e6:,.1f}"
+
+
 def funnel_table(stats: dict[str, Any]) -> str:
-    """The funnel as a text table: stage, in, kept, % kept, top reasons."""
+    """The funnel as a text table: stage, in, kept, % kept, MB in, MB written, top reasons.
+
+    ``MB in``: the records' bytes as read (decompressed) for ``read``, the documents' text (or
+    HTML) bytes reaching a stage for the others; ``MB written``: the Parquet bytes the stage wrote (kept or signal
+    parts, rejected parts, and a global stage's scans), as written, before any clean-up. A last
+    line gives the total written next to the input's bytes.
+    """
     read = stats["read"]
-    rows = [("read", read["documents"] + read["rejected"], read["documents"],
+    rows = [("read", read["documents"] + read["rejected"], read["documents"], read.get("bytes"), None,
              _top(read["rejected_by_reason"]))]
+    written = 0
     for s in stats["stages"]:
-        rows.append((s["folder"], s["in"], s["kept"], _top(s["rejected_by_reason"])))
-    header = ("stage", "in", "kept", "% kept", "top reasons")
+        w = s.get("bytes_written", 0) + s.get("scan_bytes", 0)
+        written += w
+        rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_in"), w, _top(s["rejected_by_reason"])))
+    header = ("stage", "in", "kept", "% kept", "MB in", "MB written", "top reasons")
     lines = [header]
-    for name, n_in, kept, reasons in rows:
+    for name, n_in, kept, b_in, b_out, reasons in rows:
         pct = f"{100 * kept / n_in:.1f}" if n_in else "-"
-        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, reasons))
-    widths = [max(len(r[i]) for r in lines) for i in range(4)]
+        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, _mb(b_in), _mb(b_out), reasons))
+    widths = [max(len(r[i]) for r in lines) for i in range(6)]
     text = []
     for j, r in enumerate(lines):
-        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in (1, 2, 3)] + [r[4]]))
+        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 6)] + [r[6]]))
         if j == 0:
             text.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
+    if read.get("bytes"):
+        text.append(f"written: {_mb(written)} MB for {_mb(read['bytes'])} MB of input "
+                    f"({written / read['bytes']:.2f} x)")
     skipped = read.get("skipped_by_kind") or {}
     if skipped:
         text.append("skipped records (not documents): " + ", ".join(f"{k} {v:,}" for k, v in skipped.items()))

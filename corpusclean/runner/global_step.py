@@ -2,9 +2,13 @@
 
 :func:`reduce_global` runs once per global stage, in the driver, between the two passes. It is
 idempotent: when ``NN_<stage>/_global/_SUCCESS.json`` exists the step is done and its summary is
-returned (resume). Stages read and write local paths only: with a remote output the scan files
-are first copied to a local scratch folder (:data:`DOWNLOAD_THREADS` at a time; object stores are
-latency-bound) and the state is uploaded afterwards, before the success marker.
+returned (resume). A stage writes its state to a local folder, uploaded afterwards (before the
+success marker) when the output is on an object store. The scan files of a stage that declares
+:attr:`~corpusclean.stages.base.GlobalStage.remote_scan_files` (every built-in global stage) are
+read where they are, by the middle-step tasks wherever the executor runs them (column
+projection, ranged reads); a stage that does not is handed local copies (downloaded
+:data:`DOWNLOAD_THREADS` at a time; object stores are latency-bound) and only tasks kept on this
+machine (``pmap_local``).
 """
 
 from __future__ import annotations
@@ -44,7 +48,14 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     state = output.state_dir(spec)
     files = [output.scan_part(spec, k) for k in sorted(shard_keys)]
     t0 = time.perf_counter()
-    if output.is_remote:
+    if output.is_remote and stage.remote_scan_files:  # scans read where they are; state uploaded
+        scratch = local_scratch("corpusclean-reduce-")
+        try:
+            summary = stage.reduce(files, scratch, pmap=pmap) or {}  # type: ignore[arg-type]
+            copy_tree(scratch, state)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    elif output.is_remote:
         scratch = local_scratch("corpusclean-reduce-")
         try:
             local_files = _download(files, scratch / "_scan")

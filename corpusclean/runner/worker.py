@@ -14,6 +14,7 @@ stage's state once, before ``load_state``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -31,20 +32,29 @@ from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import read_chunks
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
+from corpusclean.runner.progress import InputTicker, Tick
 from corpusclean.stages.base import GlobalStage, Stage, run_streaming
 
 #: Details kept per reason and shard in a marker (the most frequent ones).
 TOP_DETAILS = 30
 
 
-def doc_bytes(table: pa.Table) -> int:
-    """UTF-8 bytes of the documents' text (or HTML before extraction)."""
+def bytes_column(table: pa.Table) -> str | None:
+    """The column whose bytes measure the documents: ``text`` if any row has text, else ``html``
+    (before extraction), else None."""
     for col in ("text", "html"):
         if col in table.column_names and table.num_rows:
-            arr = table.column(col)
-            if arr.null_count < len(arr):
-                return int(pc.sum(pc.binary_length(arr)).as_py() or 0)
-    return 0
+            if table.column(col).null_count < table.num_rows:
+                return col
+    return None
+
+
+def doc_bytes(table: pa.Table, column: str | None = None) -> int:
+    """UTF-8 bytes of ``column`` (default :func:`bytes_column`: the text, or HTML before extraction)."""
+    column = column or bytes_column(table)
+    if column is None or column not in table.column_names or not table.num_rows:
+        return 0
+    return int(pc.sum(pc.binary_length(table.column(column))).as_py() or 0)
 
 
 class ShardRunner:
@@ -60,13 +70,17 @@ class ShardRunner:
         self.config = config
         self.specs = config.stages
         self.segments = plan_segments(stage_kinds(self.specs))
+        #: Stages whose full kept documents a later pass reads (segment sources).
+        self._handoffs = {seg.source for seg in self.segments if seg.source >= 0}
         self._stages: dict[int, Stage] = {}
         self._states: set[int] = set()
         self._shared = shared
         self._scratch: list[Path] = []
 
-    def stage(self, i: int, output: RunFolder | None = None) -> Stage:
-        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2)."""
+    def stage(self, i: int, output: RunFolder | None = None, shard: str | None = None) -> Stage:
+        """Stage ``i``, set up once per process; a global stage also gets its state (pass 2):
+        once per process, or before each ``shard`` when the stage splits its state by shard
+        (read where it is, even on an object store: only that shard's rows)."""
         if i not in self._stages:
             spec = self.specs[i]
             key = f"{spec.name}:{json.dumps(spec.params, sort_keys=True, default=str)}"
@@ -78,7 +92,9 @@ class ShardRunner:
                     self._shared[key] = st
             self._stages[i] = st
         st = self._stages[i]
-        if output is not None and isinstance(st, GlobalStage) and i not in self._states:
+        if output is not None and isinstance(st, GlobalStage) and st.state_per_shard and shard is not None:
+            st.load_state(output.state_dir(self.specs[i]), shard=shard)  # type: ignore[arg-type]
+        elif output is not None and isinstance(st, GlobalStage) and i not in self._states:
             state = output.state_dir(self.specs[i])
             if isinstance(state, RemotePath):  # stages read local files: download the state once
                 local = local_scratch("corpusclean-state-")
@@ -99,19 +115,23 @@ class ShardRunner:
         self.close()
 
     # -------------------------------------------------------------------------------- tasks
-    def run_task(self, task: Task, progress: Callable[[int], None] | None = None) -> list[str]:
-        """Run ``task``; return the shard keys it completed. ``progress(n)`` after each shard (documents)."""
+    def run_task(self, task: Task, progress: Callable[[Tick], None] | None = None) -> list[str]:
+        """Run ``task``; return the shard keys it completed. ``progress(Tick)``: documents after each
+        shard, and input bytes read while a file is read (:mod:`corpusclean.runner.progress`)."""
         output = RunFolder(task.output)
         seg = self.segments[task.segment]
         done_keys: list[str] = []
-        for key, table, read_info in self._source(task, seg, output):
-            if key in task.done:
-                continue
-            shard_stats = self._run_shard(output, seg, key, table, read_info)
-            output.write_marker(seg.index, key, shard_stats)
-            done_keys.append(key)
-            if progress is not None:
-                progress(shard_stats["docs"])
+        ticker = (InputTicker(task.file[1], progress) if task.file is not None and progress is not None
+                  else contextlib.nullcontext())
+        with ticker:  # pass 1: input bytes read, sampled while the shard is read
+            for key, table, read_info in self._source(task, seg, output):
+                if key in task.done:
+                    continue
+                shard_stats = self._run_shard(output, seg, key, table, read_info)
+                output.write_marker(seg.index, key, shard_stats)
+                done_keys.append(key)
+                if progress is not None:
+                    progress(Tick(docs=shard_stats["docs"]))
         if task.file is not None:
             output.write_file_marker(seg.index, task.file[0], task.file[1])
         return done_keys
@@ -137,7 +157,7 @@ class ShardRunner:
             write_parquet(rejected, output.rejected_part(READ_FOLDER, key))
             stats["read"] = read_info["stats"]
             stats["docs"] += rejected.num_rows
-        stages = [self.stage(i, output) for i in seg.stages]
+        stages = [self.stage(i, output, key) for i in seg.stages]
         # consecutive filters run fused, document by document (one tokenisation per document)
         for i, (out, seconds) in zip(seg.stages, run_streaming(stages, table)):
             spec = self.specs[i]
@@ -145,11 +165,13 @@ class ShardRunner:
             if n_kept + n_rej != n_in:
                 raise RuntimeError(f"stage {spec.folder} lost documents on shard {key}: "
                                    f"{n_in} in, {n_kept} kept + {n_rej} rejected")
-            write_parquet(out.kept, output.kept_part(spec, key))
-            write_parquet(out.rejected, output.rejected_part(spec, key))
+            written = self._write_kept(output, i, key, out.kept)
+            written += write_parquet(out.rejected, output.rejected_part(spec, key))
             stats["stages"][spec.folder] = {
                 "in": n_in, "kept": n_kept, "rejected": _reason_counts(out.rejected),
                 "bytes_in": doc_bytes(table), "bytes_kept": doc_bytes(out.kept), "seconds": seconds,
+                **_byte_units(table, out),
+                "bytes_written": written,
                 "details": _top_details(out.rejected), "counters": out.counters,
             }
             table = out.kept
@@ -157,9 +179,39 @@ class ShardRunner:
             gstage = self.stage(seg.scan_for)
             assert isinstance(gstage, GlobalStage)
             t0 = time.perf_counter()
-            write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key))
+            stats["scan_bytes"] = write_parquet(gstage.scan(table), output.scan_part(self.specs[seg.scan_for], key),
+                                                row_groups_by=gstage.scan_row_groups)
             stats["scan_seconds"] = time.perf_counter() - t0
         return stats
+
+
+    def _write_kept(self, output: RunFolder, i: int, key: str, kept: pa.Table) -> int:
+        """Store stage ``i``'s kept documents of shard ``key`` as the config asks; return bytes written.
+
+        The last stage writes ``final/``. Another stage writes full documents with
+        ``write_kept: all`` or when a later pass reads them (its hand-off, removed by the driver
+        once consumed), and its signals (``id`` + its own columns) unless ``write_kept: all``.
+        """
+        spec = self.specs[i]
+        if i == len(self.specs) - 1:
+            return write_parquet(kept, output.final_part(key))
+        written = 0
+        if self.config.write_kept == "all" or i in self._handoffs:
+            written += write_parquet(kept, output.kept_part(spec, key))
+        if self.config.write_kept != "all":
+            own = [c for c in self._stages[i].columns if c in kept.column_names and c != "id"]
+            written += write_parquet(kept.select(["id", *own]), output.signals_part(spec, key))
+        return written
+
+
+def _byte_units(table: pa.Table, out: Any) -> dict[str, Any]:
+    """Which column ``bytes_in``/``bytes_kept`` measured (``html`` before extraction, ``text``
+    after), and ``bytes_rejected``: the rejected documents' bytes in the kept column's unit, so a
+    stage that turns HTML into text (extract) reports text removed, not markup."""
+    unit_in = bytes_column(table)
+    unit_kept = bytes_column(out.kept) or bytes_column(out.rejected) or unit_in
+    return {"bytes_in_of": unit_in, "bytes_kept_of": unit_kept,
+            "bytes_rejected": doc_bytes(out.rejected, unit_kept) if unit_kept else 0}
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:
@@ -180,4 +232,4 @@ def _top_details(rejected: pa.Table) -> dict[str, dict[str, int]]:
     return {r: dict(c.most_common(TOP_DETAILS)) for r, c in per.items()}
 
 
-__all__ = ["ShardRunner", "doc_bytes"]
+__all__ = ["ShardRunner", "bytes_column", "doc_bytes"]

@@ -34,6 +34,8 @@ import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
 from corpusclean.errors import ConfigError
+from corpusclean.extras import Package
+from corpusclean.typecheck import check_params
 
 #: What a rule returns: ``None`` (keep), a rule name, or ``(rule name, detail)``.
 Verdict = str | tuple[str, str] | None
@@ -70,12 +72,18 @@ class Stage:
     columns: ClassVar[dict[str, pa.DataType]] = {}
     #: Columns the stage needs in its input (checked before processing, for a clear error).
     requires: ClassVar[tuple[str, ...]] = ("text",)
+    #: Optional packages the stage imports (checked when the config is loaded: one line naming
+    #: the extra to install, see :mod:`corpusclean.extras`).
+    requires_packages: ClassVar[tuple[Package, ...]] = ()
     #: Signal column -> (parameter holding its threshold, mode), or a tuple of such pairs for a
     #: column cut from both sides. Mode "min" rejects below, "max" above, "in" outside a set of
     #: allowed values. Reports draw the cuts; ``whatif`` knows which parameter moves which cut.
     thresholds: ClassVar[dict[str, tuple[str, str] | tuple[tuple[str, str], ...]]] = {}
     #: Counter name (``StageOutput.counters``) -> what it counts, for the report's chart titles.
     counter_titles: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        check_params(self)
 
     def setup(self) -> None:
         """Load models, lists and indexes. Called once per worker process before any batch."""
@@ -367,16 +375,16 @@ class GlobalStage(Stage):
     Pass 1: ``scan(table)`` returns a small per-shard table (signatures, hashes), which the runner
     writes to Parquet. Middle: ``reduce(scan_files, state_dir, pmap=map)`` reads those files (in
     shard order, so the result never depends on worker count) and writes its decisions under
-    ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` once, then ``process``.
+    ``state_dir``. Pass 2: every worker calls ``load_state(state_dir)`` (once, or per shard), then
+    ``process``.
 
     ``pmap(fn, items)`` is the executor's parallel map (builtin ``map`` semantics: an iterable of
     results in item order): the local process pool, or Ray tasks across a cluster. A reduce that
     splits its work into independent pieces (dedup: one LSH band per item) passes a picklable
     ``fn`` (a module-level function or ``functools.partial`` of one; Ray also takes closures) and
-    small items, and gets small results back (edges, not documents). ``scan_files`` and
-    ``state_dir`` are always local paths (the runner stages them when the output is on an object
-    store). The runner (and :meth:`Pipeline.apply <corpusclean.pipeline.Pipeline.apply>`) always
-    passes ``pmap`` by keyword; a stage that has no use for it still accepts it.
+    small items, and gets small results back (edges, not documents). ``state_dir`` is a local
+    path (uploaded afterwards for object stores); so are ``scan_files`` unless
+    :attr:`remote_scan_files`. ``pmap`` is always passed by keyword.
     """
 
     kind: ClassVar[str] = "global"
@@ -386,6 +394,13 @@ class GlobalStage(Stage):
     #: Deduplicating stages: the column of a rejected row naming the id of the kept document it
     #: duplicates. ``corpusclean report`` draws cluster sizes and sample clusters from it.
     duplicate_column: ClassVar[str | None] = None
+    #: State split by shard (:func:`corpusclean.dedup.scan_files.write_shard_states`): the runner
+    #: calls ``load_state(state_dir, shard=key)`` before each shard (``shard=None``: every shard).
+    state_per_shard: ClassVar[bool] = False
+    #: ``reduce`` reads ``scan_files`` where they are (:mod:`corpusclean.output.writer`), not staged.
+    remote_scan_files: ClassVar[bool] = False
+    #: A sorted scan column cut into one row group per value (``exact_dedup``: hash partition).
+    scan_row_groups: ClassVar[str | None] = None
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
         """Which of this stage's decisions in a run may change when some documents no longer reach it.
@@ -407,7 +422,7 @@ class GlobalStage(Stage):
         """Build the global state from every shard's scan; return a few summary numbers for stats."""
         raise NotImplementedError
 
-    def load_state(self, state_dir: Path) -> None:  # pragma: no cover - abstract
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -420,6 +435,14 @@ def register(name: str) -> Callable[[S], S]:
     """Class decorator: make ``cls`` a keyword-only dataclass and register it under ``name``."""
 
     def deco(cls: S) -> S:
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_params", False):
+            def __post_init__(self: Stage, _own: Callable[[Stage], None] = own) -> None:
+                check_params(self)
+                _own(self)
+
+            __post_init__._checks_params = True  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
         if "__dataclass_fields__" not in cls.__dict__:
             cls = dataclass(kw_only=True)(cls)  # type: ignore[assignment]
         cls.name = name

@@ -39,7 +39,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from corpusclean.decontam.bloom import sorted_unique
 from corpusclean.decontam.index import DecontamIndex, default_cache_dir, load_or_build
@@ -48,6 +47,7 @@ from corpusclean.decontam.tokens import tokenize
 from corpusclean.document import with_columns
 from corpusclean.io.files import atomic_output
 from corpusclean.ngrams import normalize_non_ascii
+from corpusclean.output.writer import read_parquet
 from corpusclean.stages.base import GlobalStage, StageOutput, Verdict, param, register
 
 __all__ = ["Decontaminate", "TestSetSpec"]
@@ -87,6 +87,7 @@ class Decontaminate(GlobalStage):
     """
 
     requires = ("text",)
+    remote_scan_files: ClassVar[bool] = True
     columns: ClassVar[dict[str, pa.DataType]] = {
         "decontam_matches": pa.int32(),
         "decontam_items": pa.list_(pa.string()),
@@ -249,7 +250,7 @@ class Decontaminate(GlobalStage):
 
     def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
         """Count documents per n-gram; write the n-grams found in more than max_doc_frequency docs."""
-        arrays = [pq.read_table(p, columns=["ngram"]).column("ngram").to_numpy() for p in scan_files]
+        arrays = [read_parquet(p, columns=["ngram"]).column("ngram").to_numpy() for p in scan_files]
         allh = np.concatenate(arrays).astype(np.uint64) if arrays else np.empty(0, np.uint64)
         uniq, counts = sorted_unique(allh)
         limit = self.max_doc_frequency
@@ -258,7 +259,9 @@ class Decontaminate(GlobalStage):
             np.save(f, common.astype(np.uint64))
         return {"ngrams_matched": int(len(uniq)), "ngrams_common": int(len(common))}
 
-    def load_state(self, state_dir: Path) -> None:
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:
+        """The too-common n-grams: one small array for every shard (bounded by the test sets'
+        n-grams, not by the corpus), so it is not split by shard."""
         path = state_dir / _COMMON_FILE
         self._common = np.load(path) if path.exists() else np.empty(0, np.uint64)
 

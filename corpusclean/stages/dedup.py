@@ -25,7 +25,7 @@ Which document survives is deterministic (``keep``): ``first`` in corpus order, 
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -33,28 +33,29 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import xxhash
 
-from corpusclean.dedup import lsh, middle
+from corpusclean.dedup import exact, lsh, middle
 from corpusclean.dedup import minhash as mh
-from corpusclean.dedup.components import KeepRule, survivors
+from corpusclean.dedup.components import STATE_SCHEMA, KeepRule
 from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, open_index, write_index
-from corpusclean.dedup.scan_files import binary16, gather, row_counts
+from corpusclean.dedup.scan_files import (
+    binary16,
+    read_shard_state,
+    row_counts,
+    row_offsets,
+    shard_state_writer,
+    write_shard_states,
+)
 from corpusclean.document import with_columns
-from corpusclean.io.files import atomic_output
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
 from corpusclean.text import normalize_for_ngrams
 
-#: Rows per partition in exact dedup's reduce: above this the hashes are grouped partition by
-#: partition (re-reading the scan files), so memory stays bounded whatever the corpus size.
-EXACT_PARTITION_ROWS = 4_000_000
-
-
-def _write(table: pa.Table, path: Path) -> None:
-    """Write a state table atomically (:func:`corpusclean.io.files.atomic_output`)."""
-    with atomic_output(path) as sink:
-        pq.write_table(table, sink)
+#: Per-shard state folders (``_global/<name>/<shard key>.parquet``) and their schemas.
+_EXACT_STATE = "exact_dedup"
+_EXACT_SCHEMA = pa.schema({"id": pa.string(), "duplicate_of": pa.string()})
+_MINHASH_STATE = "minhash_dedup"
+_MINHASH_SCHEMA = STATE_SCHEMA
 
 
 # ------------------------------------------------------------------------------ exact_dedup
@@ -73,6 +74,11 @@ class ExactDedup(GlobalStage):
         "whitespace", "none: exact text; whitespace: runs of whitespace collapsed, ends stripped; "
         "lowercase_punct: normalize_for_ngrams tokens (NFKC, lowercase, punctuation removed)")
     keep: KeepRule = param("first", "Which copy survives: first/last in corpus order, longest/shortest text")
+    partitions: int = param(64, "Hash partitions of the middle step: one parallel task each, every scan "
+                                "file read once in total (raise it when one partition's hashes do not fit a task)")
+    state_per_shard = True
+    remote_scan_files = True
+    scan_row_groups = exact.PART_COLUMN
 
     def _key(self, text: str | None) -> bytes:
         text = text or ""
@@ -82,63 +88,45 @@ class ExactDedup(GlobalStage):
             text = " ".join(normalize_for_ngrams(text))
         return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.partitions <= 4096:
+            raise ValueError(f"partitions must be between 1 and 4096, got {self.partitions}")
+
     def scan(self, table: pa.Table) -> pa.Table:
+        """Per shard: ``id``, 16-byte ``key``, text ``length``, hash ``part`` and shard ``row``,
+        ordered by partition (one row group each, :attr:`scan_row_groups`)."""
         texts = table.column("text").to_pylist()
-        keys = [self._key(t) for t in texts]
+        raw = pa.array([self._key(t) for t in texts], pa.binary(16))
+        part = exact.partition_of(binary16(pa.chunked_array([raw])), self.partitions)
+        order = np.argsort(part, kind="stable")
+        take = pa.array(order, pa.int64())
         return pa.table({
-            "id": table.column("id").cast(pa.string()),
-            "key": pa.array(keys, pa.binary(16)),
-            "length": pa.array([len(t or "") for t in texts], pa.int64()),
+            "id": table.column("id").cast(pa.string()).take(take),
+            "key": raw.take(take),
+            "length": pa.array([len(texts[i] or "") for i in order.tolist()], pa.int64()),
+            exact.PART_COLUMN: pa.array(part[order], pa.uint16()),
+            exact.ROW_COLUMN: pa.array(order.astype(np.int32)),
         })
 
     def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
-        counts = row_counts(scan_files)
-        offsets = np.concatenate(([0], np.cumsum(counts)))
-        total = int(offsets[-1])
-        parts = max(1, math.ceil(total / EXACT_PARTITION_ROWS))
-        removed_rows: list[np.ndarray] = []
-        survivor_rows: list[np.ndarray] = []
-        groups = 0
-        for part in range(parts):
-            keys_l, rows_l, len_l = [], [], []
-            for f, path in enumerate(scan_files):
-                t = pq.read_table(path, columns=["key", "length"])
-                k = binary16(t.column("key"))
-                sel = (np.flatnonzero(k.view(np.uint64)[:, 0] % np.uint64(parts) == part)
-                       if parts > 1 else np.arange(t.num_rows))
-                keys_l.append(k[sel])
-                rows_l.append(sel + offsets[f])
-                len_l.append(t.column("length").to_numpy()[sel])
-            if not rows_l:
-                continue
-            k = np.ascontiguousarray(np.concatenate(keys_l)).view(np.uint64).reshape(-1, 2)
-            rows = np.concatenate(rows_l)
-            lengths = np.concatenate(len_l)
-            if rows.size == 0:
-                continue
-            # group identical keys: sort by (key, row), label runs
-            order = np.lexsort((rows, k[:, 1], k[:, 0]))
-            ks = k[order]
-            new = np.concatenate(([True], (ks[1:] != ks[:-1]).any(axis=1)))
-            comp = np.cumsum(new)[np.argsort(order, kind="stable")]
-            best = survivors(comp, lengths, rows, self.keep)
-            dup = np.flatnonzero(best != np.arange(rows.size))
-            groups += int(np.unique(comp[dup]).size)
-            removed_rows.append(rows[dup])
-            survivor_rows.append(rows[best[dup]])
-        removed = np.concatenate(removed_rows) if removed_rows else np.empty(0, np.int64)
-        survivor = np.concatenate(survivor_rows) if survivor_rows else np.empty(0, np.int64)
-        order = np.argsort(removed, kind="stable")
-        removed, survivor = removed[order], survivor[order]
-        ids_removed = gather(scan_files, offsets, removed, ["id"])["id"]
-        uniq, inv = np.unique(survivor, return_inverse=True)
-        ids_surv = gather(scan_files, offsets, uniq, ["id"])["id"]
-        if removed.size:
-            dup_of = ids_surv.take(pa.array(inv, pa.int64()))  # type: ignore[union-attr]
-        else:
-            ids_removed = dup_of = pa.array([], pa.string())
-        _write(pa.table({"id": ids_removed, "duplicate_of": dup_of}), state_dir / "exact_dedup.parquet")
-        return {"docs": total, "duplicate_groups": groups, "duplicates": int(removed.size)}
+        """One task per hash partition (each reads its row group of every scan file once);
+        the removed documents are written per shard (``exact_dedup/<shard>.parquet``)."""
+        offsets = row_offsets(scan_files)
+        task = functools.partial(exact.group_partition, list(scan_files), offsets, self.keep)
+        rows_l, ids_l, dup_l, groups = [], [], [], 0
+        for rows, ids, dup_of, n_groups in pmap(task, range(self.partitions)):
+            rows_l.append(rows)
+            ids_l.extend(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
+            dup_l.extend(dup_of.chunks if isinstance(dup_of, pa.ChunkedArray) else [dup_of])
+            groups += n_groups
+        rows = np.concatenate(rows_l) if rows_l else np.empty(0, np.int64)
+        state = pa.table({"id": pa.chunked_array(ids_l, pa.string()),
+                          "duplicate_of": pa.chunked_array(dup_l, pa.string())})
+        order = np.argsort(rows, kind="stable")
+        write_shard_states(state.take(pa.array(order, pa.int64())), rows[order], offsets, scan_files,
+                           state_dir / _EXACT_STATE)
+        return {"docs": int(offsets[-1]), "duplicate_groups": groups, "duplicates": int(rows.size),
+                "partitions": self.partitions}
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
         """A copy stays removed while the copy it duplicates is there (still first / longest / …
@@ -147,8 +135,8 @@ class ExactDedup(GlobalStage):
         dup_gone = np.array([d in gone for d in rows.column("duplicate_of").to_pylist()], bool)
         return rejected & ~absent & dup_gone
 
-    def load_state(self, state_dir: Path) -> None:
-        t = pq.read_table(state_dir / "exact_dedup.parquet")
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:
+        t = read_shard_state(state_dir / _EXACT_STATE, shard, _EXACT_SCHEMA)
         self._ids = t.column("id").combine_chunks()
         self._dup_of = t.column("duplicate_of").combine_chunks()
 
@@ -197,6 +185,7 @@ class MinHashDedup(GlobalStage):
     against: list[str] = param([], "Signature indexes of earlier runs (their state folder or its "
                                     "index/ subfolder): documents near-duplicating any are removed")
     write_index: bool = param(True, "Write this run's kept documents as a signature index (state/index/)")
+    state_per_shard = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -221,6 +210,8 @@ class MinHashDedup(GlobalStage):
             if not 0.0 < t < 1.0:
                 raise ValueError(f"lsh_threshold must be in (0, 1), got {t}")
             self._bands, self._rows = lsh.optimal_param(round(t, 6), self.num_perm)
+        for path in self.against:  # at config load (validate), not after the whole first pass
+            self._open_index(path)
 
     # ------------------------------------------------------------------ signatures (pass 1)
     def signatures(self, texts: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -272,7 +263,8 @@ class MinHashDedup(GlobalStage):
         n_old = int(counts_old.sum())
         total = n_old + int(row_counts(scan_files).sum())
         settings = middle.Settings(self._bands, self.num_perm, self.verify, self.threshold, self.keep)
-        with middle.single_file_writer(state_dir / "minhash_dedup.parquet") as write:
+        # the state streams out in global row order, split by shard (pass 2 loads one shard's)
+        with shard_state_writer(state_dir / _MINHASH_STATE, list(scan_files), STATE_SCHEMA, first_row=n_old) as write:
             counts, removed = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
         if self.write_index:
             write_index(scan_files, removed, state_dir / "index",
@@ -287,8 +279,8 @@ class MinHashDedup(GlobalStage):
         lost = {c for c, a in zip(cid, absent) if a}
         return rejected & ~absent & np.array([c in lost for c in cid], bool)
 
-    def load_state(self, state_dir: Path) -> None:
-        t = pq.read_table(state_dir / "minhash_dedup.parquet")
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:
+        t = read_shard_state(state_dir / _MINHASH_STATE, shard, _MINHASH_SCHEMA)
         self._state = t.combine_chunks()
         self._ids = self._state.column("id").combine_chunks()
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
+from corpusclean.extras import Package
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
 from corpusclean.html.trafilatura import TrafilaturaExtractor
@@ -48,6 +49,7 @@ class Extract(Stage):
 
     requires = ("html",)
     columns = {"text": pa.string()}
+    requires_packages = (Package("resiliparse", "fast", when={"backend": "resiliparse"}),)
 
     backend: Literal["trafilatura", "resiliparse"] = param(
         "trafilatura", "trafilatura keeps lists reliably; resiliparse is faster (pip install corpusclean[fast])")

@@ -12,11 +12,15 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from corpusclean import urls
-from corpusclean.io.files import atomic_output
+from corpusclean.dedup.scan_files import read_shard_state, shard_of
+from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.stages.base import GlobalStage, Stage, StageOutput, param, register
+
+#: domain_cap's per-shard state folder (``_global/over_cap/<shard key>.parquet``) and its schema.
+_STATE = "over_cap"
+_SCHEMA = pa.schema({"id": pa.string(), "host": pa.string()})
 
 
 @register("passthrough")
@@ -54,6 +58,8 @@ class DomainCap(GlobalStage):
 
     requires = ("url",)
     replay_columns = {"url": pa.string()}
+    state_per_shard = True
+    remote_scan_files = True
     max_per_domain: int = param(1000, "Documents kept per site (www. and port ignored)")
     group_by: Literal["host", "registered_domain"] = param(
         "host", "What a site is: host (the URL's host name) or registered_domain (public-suffix "
@@ -69,11 +75,16 @@ class DomainCap(GlobalStage):
         return pa.table({"id": table.column("id"), "host": pa.array(hosts, pa.string())})
 
     def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
+        """Count pages per site in corpus order; write the pages over the cap, one file per shard
+        (``over_cap/<shard>.parquet``), so pass 2 loads only its shard's. Memory: one counter per site."""
         seen: dict[str, int] = {}
-        over: list[str] = []
-        over_host: list[str] = []
+        n_over = 0
+        folder = state_dir / _STATE
+        folder.mkdir(parents=True, exist_ok=True)
         for path in scan_files:
-            t = pq.read_table(path)
+            t = read_parquet(path)
+            over: list[str] = []
+            over_host: list[str] = []
             for doc_id, host in zip(t.column("id").to_pylist(), t.column("host").to_pylist()):
                 if not host:
                     continue
@@ -82,10 +93,10 @@ class DomainCap(GlobalStage):
                 if n > self.max_per_domain:
                     over.append(doc_id)
                     over_host.append(host)
-        with atomic_output(state_dir / "over_cap.parquet") as sink:
-            pq.write_table(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
-                           sink)
-        return {"hosts": len(seen), "over_cap": len(over)}
+            n_over += len(over)
+            write_parquet(pa.table({"id": pa.array(over, pa.string()), "host": pa.array(over_host, pa.string())}),
+                          folder / f"{shard_of(path)}.parquet")
+        return {"hosts": len(seen), "over_cap": n_over}
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
         """Removing pages of a host only makes room: kept pages stay kept; pages over the cap of
@@ -94,8 +105,8 @@ class DomainCap(GlobalStage):
         lost = {h for h, a in zip(hosts, absent) if a}
         return rejected & ~absent & np.array([h in lost for h in hosts], bool)
 
-    def load_state(self, state_dir: Path) -> None:
-        t = pq.read_table(state_dir / "over_cap.parquet")
+    def load_state(self, state_dir: Path, shard: str | None = None) -> None:
+        t = read_shard_state(state_dir / _STATE, shard, _SCHEMA)
         self._over = dict(zip(t.column("id").to_pylist(), t.column("host").to_pylist()))
 
     def process(self, table: pa.Table) -> StageOutput:

@@ -80,7 +80,7 @@ def _child(folder: str, docs_per_partition: int) -> None:
     starts = {m[0]: m[1] for m in marks if not m[0].endswith(":tasks")}
     rounds["components"] = starts["route2"] - ends["verify_partition"]
     work = max(m[3] for m in marks)
-    digest = hashlib.sha256(json.dumps(pq.read_table(state / "minhash_dedup.parquet").to_pylist(),
+    digest = hashlib.sha256(json.dumps(pq.read_table(state / "minhash_dedup").to_pylist(),
                                        sort_keys=True).encode()).hexdigest()[:12]
     print(json.dumps({"seconds": total, "rounds": rounds, "tasks": tasks, "work_bytes": work,
                       "driver_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

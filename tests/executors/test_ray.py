@@ -124,7 +124,7 @@ def outcomes(output: Path) -> dict[str, list[tuple]]:
 
 def snapshot(output: Path) -> dict[str, list[dict]]:
     return {str(p.relative_to(output)): pq.read_table(p).to_pylist()
-            for p in sorted(output.glob("[0-9][0-9]_*/**/part-*.parquet"))}
+            for p in sorted([*output.glob("[0-9][0-9]_*/**/part-*.parquet"), *output.glob("final/part-*.parquet")])}
 
 
 def comparable_stats(output: Path) -> dict:

@@ -53,7 +53,11 @@ def test_run_writes_the_layout_run_folder_describes(kind: str, tmp_path: Path) -
     assert sorted(rf.completed(0)) == keys and sorted(rf.completed(1)) == keys
     assert rf.files_completed(0) == {0}
     assert [p.name for p in rf.kept_parts(cfg.stages[0])] == [f"part-{k}.parquet" for k in keys]
-    assert sorted(p.name for p in rf.scan_dir(cfg.stages[1]).glob("part-*.parquet")) == [f"part-{k}.parquet" for k in keys]
+    assert not rf.kept_is_full(cfg.stages[0]) and rf.kept_is_full(cfg.stages[2])  # signals only / final
+    assert not rf.scan_dir(cfg.stages[1]).exists()  # removed once the second pass is complete
+    # the state is split by shard: one file per shard, only that shard's decisions
+    state = rf.state_dir(cfg.stages[1]) / "exact_dedup"
+    assert sorted(p.name for p in state.glob("*.parquet")) == [f"{k}.parquet" for k in keys]
     summary = rf.read_global_summary(cfg.stages[1])
     assert summary is not None and summary["shards"] == 2
     assert rf.global_done("02_exact_dedup").exists()
@@ -63,8 +67,8 @@ def test_run_writes_the_layout_run_folder_describes(kind: str, tmp_path: Path) -
     read_rejected = sum(rf.read_table(p).num_rows for p in rf.rejected_parts("00_read"))
     assert (dup, kept, read_rejected) == (2, 7, 1)
     assert rf.parquet_file(rf.kept_parts("03_passthrough")[0]).metadata.num_rows > 0
-    final_parts = sorted(p.name for p in rf.final.glob("part-*.parquet"))
-    assert final_parts == [p.name for p in rf.kept_parts("03_passthrough")]
+    final_parts = sorted(p.name for p in rf.final.iterdir())  # final/ holds the parts, nothing else
+    assert final_parts == [p.name for p in rf.kept_parts("03_passthrough")] == [f"part-{k}.parquet" for k in keys]
 
 
 def test_run_folder_refuses_what_is_not_a_run(tmp_path: Path) -> None:

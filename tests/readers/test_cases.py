@@ -35,7 +35,7 @@ def test_case_read_arc(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(parse_config({"input": [str(tmp_path / "input.arc"), str(tmp_path / "input.arc.gz")], "output": str(out),
                       "workers": 1, "stages": [{"extract": {}}]}), progress=False)
-    texts = [r["text"] for r in rows(out / "01_extract")]
+    texts = [r["text"] for r in rows(out / "final")]
     assert len(texts) == 4
     assert [t.split("\n")[0] for t in texts] == ["Opening hours", "New books this month"] * 2
 
@@ -59,5 +59,5 @@ def test_case_read_angle_bracket_uri(tmp_path: Path) -> None:
     assert (blocked["reason"], blocked["detail"]) == ("url_filter.domain", "ashleymadison.com (@default)")
     (capped,) = rows(out / "03_domain_cap" / "rejected")
     assert capped["reason"] == "domain_cap.over_cap"
-    (kept,) = rows(out / "03_domain_cap")
+    (kept,) = rows(out / "final")
     assert kept["url"] == "https://news.example-paper.test/2024/03/harbour.html"

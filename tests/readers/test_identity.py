@@ -40,7 +40,7 @@ def run_dedup(tmp_path: Path, inputs: list[Path], stage: str) -> tuple[list[dict
                         "stages": [{stage: {}}]})
     run(cfg, progress=False)
     folder = out / f"01_{stage}"
-    return rows(folder), rows(folder / "rejected")
+    return rows(out / "final"), rows(folder / "rejected")  # the last stage's kept documents are final/
 
 
 def rows(folder: Path) -> list[dict]:
@@ -84,7 +84,7 @@ def test_same_warc_under_two_names_and_domain_cap(tmp_path: Path) -> None:
     run(cfg, progress=False)
     dedup_rej = rows(out / "02_exact_dedup" / "rejected")
     assert len(dedup_rej) == 8 and {r["source"] for r in dedup_rej} == {str(b)}
-    kept = rows(out / "03_domain_cap")
+    kept = rows(out / "final")
     cap_rej = rows(out / "03_domain_cap" / "rejected")
     assert len(kept) == 4 and len(cap_rej) == 4  # 4 hosts, one page each; each row judged once
     assert len({r["id"] for r in kept + cap_rej}) == 8

@@ -17,6 +17,7 @@ from conftest import TESTS, make_warc
 
 from corpusclean.config import parse_config
 from corpusclean.errors import RunError
+from corpusclean.output.run_folder import RunFolder
 from corpusclean.runner import run
 
 PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 4}}, {"passthrough": {}}]
@@ -42,7 +43,7 @@ def config(inputs: Path, output: Path, stages=PIPELINE, workers: int | None = No
 def snapshot(output: Path) -> dict[str, list[dict]]:
     """Every Parquet part of a run (kept and rejected), as rows, by relative path."""
     return {str(p.relative_to(output)): pq.read_table(p).to_pylist()
-            for p in sorted(output.glob("[0-9][0-9]_*/**/part-*.parquet"))}
+            for p in sorted([*output.glob("[0-9][0-9]_*/**/part-*.parquet"), *output.glob("final/part-*.parquet")])}
 
 
 def check_accounting(output: Path) -> None:
@@ -55,7 +56,8 @@ def check_accounting(output: Path) -> None:
         read_rej = pq.read_metadata(output / "00_read" / "rejected" / f"part-{key}.parquet").num_rows
         n_in = marker["docs"] - read_rej
         for folder in folders:
-            kept = pq.read_metadata(output / folder / f"part-{key}.parquet").num_rows
+            kept_part = {p.name: p for p in RunFolder(output).kept_parts(folder)}[f"part-{key}.parquet"]
+            kept = pq.read_metadata(kept_part).num_rows
             rej = pq.read_table(output / folder / "rejected" / f"part-{key}.parquet")
             assert kept + rej.num_rows == n_in, (folder, key)
             assert all(r and r.startswith(folder.split("_", 1)[1] + ".") for r in rej.column("reason").to_pylist())
@@ -76,13 +78,18 @@ def test_run_accounts_for_every_document(tmp_path: Path) -> None:
     cap = stats["stages"][1]
     assert cap["kept"] == 4 * 4 + 2 * 4  # four WARC hosts and two JSONL hosts, four each
     assert cap["global"]["summary"] == {"hosts": 6, "over_cap": 52 - 24}
-    assert (out / "final").resolve() == (out / "03_passthrough").resolve()
-    assert {p.name for p in (out / "01_passthrough").glob("part-*")} == {
-        "part-00000-00000.parquet", "part-00000-00001.parquet", "part-00000-00002.parquet",
-        "part-00001-00000.parquet", "part-00001-00001.parquet", "part-00002-00000.parquet",
-        "part-00002-00001.parquet"}
+    keys = {"part-00000-00000.parquet", "part-00000-00001.parquet", "part-00000-00002.parquet",
+            "part-00001-00000.parquet", "part-00001-00001.parquet", "part-00002-00000.parquet",
+            "part-00002-00001.parquet"}
+    # write_kept: final (the default): final/ is a real folder holding only the last stage's
+    # parts; earlier stages keep signals (id + their columns), the pass-1 hand-off is removed
+    assert not (out / "final").is_symlink() and {p.name for p in (out / "final").iterdir()} == keys
+    assert not list((out / "03_passthrough").glob("part-*")) and not (out / "03_passthrough" / "signals").exists()
+    assert not list((out / "01_passthrough").glob("part-*"))
+    assert {p.name for p in (out / "01_passthrough" / "signals").glob("part-*")} == keys
+    assert pq.read_schema(out / "01_passthrough" / "signals" / "part-00000-00000.parquet").names == ["id"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "complete" and len(manifest["segments"]["1"]["shards"]) == 7
+    assert manifest["status"] == "complete" and manifest["segments"]["1"]["shards_complete"] == 7
 
 
 def test_first_documents_in_corpus_order_survive_the_cap(tmp_path: Path) -> None:
@@ -141,9 +148,9 @@ def test_resume_skips_complete_work(tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path / "in")
     cfg = parse_config(config(inputs, tmp_path / "out"))
     run(cfg, progress=False)
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("0*/part-*.parquet")}
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*/**/part-*.parquet")}
     run(cfg, progress=False)
-    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("0*/part-*.parquet")}
+    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*/**/part-*.parquet")}
 
 
 def test_changed_config_is_refused_with_what_changed(tmp_path: Path) -> None:
@@ -190,12 +197,12 @@ def test_an_edited_input_file_of_a_stage_is_a_config_change(tmp_path: Path) -> N
     inputs = make_inputs(tmp_path / "in")
     bench = tmp_path / "bench.jsonl"
     bench.write_text(json.dumps({"q": "a question that nobody will ever quote in a crawl at all"}) + "\n")
-    stages = [{"decontaminate": {"test_sets": [{"name": "b", "path": str(bench), "fields": ["q"]}],
-                                 "cache_dir": ""}}]
+    stages = [{"extract": {}}, {"decontaminate": {"test_sets": [{"name": "b", "path": str(bench), "fields": ["q"]}],
+                                                  "cache_dir": ""}}]
     cfg = config(inputs, tmp_path / "out", stages)
     run(parse_config(cfg), progress=False)
     bench.write_text(json.dumps({"q": "another question that nobody will ever quote in a crawl"}) + "\n")
-    with pytest.raises(RunError, match=r"stage_files\.01_decontaminate"):
+    with pytest.raises(RunError, match=r"stage_files\.02_decontaminate"):
         run(parse_config(cfg), progress=False)
 
 
@@ -222,7 +229,7 @@ def test_mixed_formats_give_one_schema_per_stage(tmp_path: Path) -> None:
     """WARC and JSONL shards of one stage share a schema (DuckDB/datasets read a folder as one table)."""
     inputs = make_inputs(tmp_path / "in")
     run(parse_config(config(inputs, tmp_path / "out")), progress=False)
-    for folder in sorted((tmp_path / "out").glob("0[1-9]_*")):
-        for sub in (folder, folder / "rejected"):
+    for folder in [*sorted((tmp_path / "out").glob("0[1-9]_*")), tmp_path / "out" / "final"]:
+        for sub in (folder, folder / "rejected", folder / "signals"):
             schemas = {str(pq.read_schema(p)) for p in sub.glob("part-*.parquet")}
-            assert len(schemas) == 1, sub
+            assert len(schemas) == (1 if any(sub.glob("part-*")) else 0), sub

@@ -19,7 +19,7 @@ from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import expand_inputs, read_chunks
 from corpusclean.runner import run
 
-PIPELINE = [{"passthrough": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
+PIPELINE = [{"extract": {}}, {"domain_cap": {"max_per_domain": 3}}, {"exact_dedup": {}},
             {"pmap_probe": {}}]
 
 
@@ -32,13 +32,15 @@ def snapshot(out: Any) -> dict[str, list[dict]]:
     if isinstance(out, RemotePath):
         files = [(f.relative_to(out), f) for f in out.walk_files()]
     else:
-        files = [(str(p.relative_to(out)), p) for p in sorted(out.glob("[0-9][0-9]_*/**/*"))]
+        files = [(str(p.relative_to(out)), p) for p in sorted([*out.glob("[0-9][0-9]_*/**/*"), *out.glob("final/*")])]
     return {rel: [{k: v for k, v in r.items() if k != "source"} for r in read_parquet(f).to_pylist()]
-            for rel, f in files if rel[:2].isdigit() and "/_" not in rel and f.name.startswith("part-")}
+            for rel, f in files if (rel[:2].isdigit() or rel.startswith("final/")) and "/_" not in rel
+            and f.name.startswith("part-")}
 
 
 def strip_stats(stats: dict) -> dict:
-    stages = [{k: v for k, v in s.items() if k not in ("seconds", "global")} for s in stats["stages"]]
+    # bytes written differ: the documents' source column names where the input was read from
+    stages = [{k: v for k, v in s.items() if k not in ("seconds", "global", "bytes_written")} for s in stats["stages"]]
     read = dict(stats["read"], errors=[{k: v for k, v in e.items() if k != "file"} for e in stats["read"]["errors"]])
     return {"stages": stages, "read": {k: v for k, v in read.items()}}
 
@@ -60,12 +62,16 @@ def test_file_uri_run_matches_a_local_run(tmp_path: Path) -> None:
     assert local["stages"][2]["rejected"] > 0  # the global stages did decide something
     assert strip_stats(local)["stages"] == strip_stats(remote)["stages"]
     assert local["read"]["documents"] == remote["read"]["documents"] == 26
-    # object stores have no symlinks: final is a copy of the last stage's folder
+    # final/ is a plain folder of the last stage's kept parts, on both
     final = tmp_path / "remote" / "final"
     assert final.is_dir() and not final.is_symlink()
     assert pq.read_table(final).num_rows == pq.read_table(tmp_path / "local" / "final").num_rows
-    # the global state was uploaded next to the stage, as in a local run
-    assert (tmp_path / "remote" / "02_domain_cap" / "_global" / "over_cap.parquet").exists()
+    # the global state was uploaded next to the stage, split by shard (pass 2 loads only its
+    # shard's rows), one file per shard; the scans are gone once the second pass is complete
+    shards = sorted(p.stem for p in (tmp_path / "remote" / "02_domain_cap" / "_global" / "over_cap").glob("*.parquet"))
+    assert shards == sorted(json.loads((tmp_path / "remote" / "_state" / "seg01" / f"{k}.json").read_text())["shard"]
+                            for k in shards) and len(shards) == 6
+    assert not (tmp_path / "remote" / "02_domain_cap" / "_scan").exists()
     assert not list((tmp_path / "remote").rglob("*.tmp"))
 
 
@@ -73,10 +79,10 @@ def test_file_uri_run_resumes_without_rewriting(tmp_path: Path) -> None:
     inputs = make_inputs(tmp_path / "in")
     cfg = config(str(inputs), f"file://{tmp_path / 'out'}", workers=1)
     first = run(cfg, progress=False)
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("0*/part-*.parquet")}
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*/**/part-*.parquet")}
     assert before
     second = run(cfg, progress=False)
-    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("0*/part-*.parquet")}
+    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*/**/part-*.parquet")}
     assert strip_stats(first) == strip_stats(second)
 
 

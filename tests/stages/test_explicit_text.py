@@ -5,26 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import reasons, run_stage
 
 from corpusclean.config import ConfigError, parse_config
-from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "safety"
 TINY_MODEL = DATA / "tiny_toxic.bin"
-
-
-def run(stage, docs):
-    result = Pipeline([stage]).apply(docs)
-    assert result.kept.num_rows + result.rejected.num_rows == len(docs)  # never drops a row
-    return result
-
-
-def reasons(result) -> dict[str, str | None]:
-    """id -> reason (None = kept)."""
-    out: dict[str, str | None] = {d["id"]: None for d in result.kept_docs}
-    out.update({d["id"]: d["reason"] for d in result.rejected_docs})
-    return out
 
 
 # ---------------------------------------------------------------------------- explicit_text
@@ -43,7 +30,7 @@ def test_explicit_density_rejects_and_keeps():
             {"id": "one_word", "text": CLEAN_TEXT + " What the fuck."},
             {"id": "multi", "text": "blow\n\n JOB " * 3 + "river " * 20},
             {"id": "none", "text": None}]
-    r = run(explicit(), docs)
+    r = run_stage(explicit(), docs)
     got = reasons(r)
     assert got == {"clean": None, "explicit": "explicit_text.explicit_fraction", "one_word": None,
                    "multi": "explicit_text.explicit_fraction", "none": None}
@@ -74,14 +61,14 @@ def test_explicit_per_language(tmp_path):
             {"id": "fr", "text": "fuck " * 10, "language": "fr"},            # no list: unscored
             {"id": "en_region", "text": "fuck " * 10, "language": "en-US"},
             {"id": "no_lang", "text": "fuck " * 10, "language": None}]       # default language
-    r = run(stage, docs)
+    r = run_stage(stage, docs)
     got = reasons(r)
     assert got == {"de": "explicit_text.explicit_fraction", "de_en_words": None, "fr": None,
                    "en_region": "explicit_text.explicit_fraction",
                    "no_lang": "explicit_text.explicit_fraction"}
     assert {d["id"]: d["explicit_fraction"] for d in r.kept_docs}["fr"] is None
     off = explicit(default_language=None)
-    assert reasons(run(off, [{"id": "x", "text": "fuck " * 10}]))["x"] is None
+    assert reasons(run_stage(off, [{"id": "x", "text": "fuck " * 10}]))["x"] is None
 
 
 def test_explicit_config_validation():

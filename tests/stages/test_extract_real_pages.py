@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.network
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 

@@ -3,7 +3,7 @@
 The oracle is ``tests/quality_reference.py`` (a frozen copy of the code before the faster
 implementation). The default suite compares them over a real-ish corpus built here (this
 project's own documentation, generated prose, and texts mixing every kind of Unicode
-punctuation, symbol, digit and whitespace with bullets, ellipses and repeated blocks); the slow
+punctuation, symbol, digit and whitespace with bullets, ellipses and repeated blocks); the network
 test compares them over the Debian documentation corpus of ``scripts/bench.py --only quality``
 (fetched with ``apt-get download``).
 """
@@ -93,7 +93,7 @@ def test_word_pattern_classifies_every_code_point() -> None:
             assert (bmp.fullmatch(c) is not None) is want, hex(cp)
 
 
-@pytest.mark.slow
+@pytest.mark.network
 def test_signals_equal_the_reference_on_debian_documentation() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     from benches import _realtext

@@ -8,24 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import reasons, run_stage
 
 from corpusclean.config import ConfigError, parse_config
 from corpusclean.document import from_dicts
-from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
-
-
-def run(stage, docs):
-    result = Pipeline([stage]).apply(docs)
-    assert result.kept.num_rows + result.rejected.num_rows == len(docs)  # never drops a row
-    return result
-
-
-def reasons(result) -> dict[str, str | None]:
-    """id -> reason (None = kept)."""
-    out: dict[str, str | None] = {d["id"]: None for d in result.kept_docs}
-    out.update({d["id"]: d["reason"] for d in result.rejected_docs})
-    return out
 
 
 # ------------------------------------------------------------------------------ url_filter
@@ -64,7 +51,7 @@ CLEAN = [
 
 def test_domain_rule_every_awkward_form():
     # word rules off: 'porn' is also a banned sub-word, and this test is about the domain rule
-    r = run(url_filter(banned_words=[], banned_subwords=[], soft_banned_words=[]), url_docs(ADULT_FORMS + CLEAN))
+    r = run_stage(url_filter(banned_words=[], banned_subwords=[], soft_banned_words=[]), url_docs(ADULT_FORMS + CLEAN))
     got = reasons(r)
     for i, u in enumerate(ADULT_FORMS):
         assert got[str(i)] == "url_filter.domain", u
@@ -96,12 +83,12 @@ def test_idn_ip_and_user_lists(tmp_path):
             "trailing.example",
             "http://10.0.0.70/",                # other IP
             "http://7.10.0.0.7.example/"]       # IP-looking label inside a host name
-    got = reasons(run(stage, url_docs(urls)))
+    got = reasons(run_stage(stage, url_docs(urls)))
     assert got["0"] == got["1"] == "url_filter.domain"
     assert got["3"] == got["4"] == got["5"] == got["6"] == got["7"] == "url_filter.domain"
     assert got["8"] is None and got["9"] is None
     # the punycode entry xn--80ak6aa92e.com is "аррӏе.com"
-    assert reasons(run(stage, url_docs(["https://аррӏе.com/login"])))["0"] == "url_filter.domain"
+    assert reasons(run_stage(stage, url_docs(["https://аррӏе.com/login"])))["0"] == "url_filter.domain"
     assert got["2"] is None
 
 
@@ -109,9 +96,9 @@ def test_malformed_urls_never_crash():
     weird = [None, "", "   ", "javascript:void(0)", "mailto:", "http://", "http://[::1", "http://a..b/",
              "://", "http://exa mple.com/", "\x00\x01", "http://" + "a" * 5000 + ".com/",
              "http://xn--/", "http://%70ornhub.com/", "data:text/html,<b>", "ftp://::::/", "😀://😀"]
-    r = run(url_filter(), url_docs(weird))
+    r = run_stage(url_filter(), url_docs(weird))
     assert r.rejected.num_rows == 0
-    r2 = run(url_filter(reject_malformed=True), url_docs(weird))
+    r2 = run_stage(url_filter(reject_malformed=True), url_docs(weird))
     assert {d["reason"] for d in r2.rejected_docs} == {"url_filter.malformed_url"}
     # empty and missing URLs are not "malformed": nothing to judge
     assert {d["id"] for d in r2.kept_docs} >= {"0", "1", "2"}
@@ -124,7 +111,7 @@ def test_word_rules_name_the_entry():
             "https://example.com/2-girls-1-cup.html",        # sub-word across separators
             "https://example.com/pornography-history",       # 'porn' is not a token here
             "https://sussex.ac.uk/"]                         # contains 'sex' as a substring
-    r = run(url_filter(), url_docs(urls))
+    r = run_stage(url_filter(), url_docs(urls))
     got = reasons(r)
     assert got["0"] == "url_filter.banned_word"
     assert got["1"] == "url_filter.soft_banned_words"
@@ -139,9 +126,9 @@ def test_word_rules_name_the_entry():
 
 def test_soft_threshold_and_disabling_lists():
     urls = ["https://example.com/hot-babes-suck"]
-    assert reasons(run(url_filter(soft_word_threshold=3), url_docs(urls)))["0"] is None
+    assert reasons(run_stage(url_filter(soft_word_threshold=3), url_docs(urls)))["0"] is None
     none = url_filter(domain_lists=[], banned_words=[], banned_subwords=[], soft_banned_words=[])
-    assert reasons(run(none, url_docs(["https://pornhub.com/porn"])))["0"] is None
+    assert reasons(run_stage(none, url_docs(["https://pornhub.com/porn"])))["0"] is None
 
 
 def test_allow_list_overrides_block_list(tmp_path):
@@ -154,7 +141,7 @@ def test_allow_list_overrides_block_list(tmp_path):
             "https://pornhub.com/press/other",
             "https://a.safe.pornhub.com/",                  # allowed subdomain of a blocked domain
             "https://ox.ac.uk/"]                            # inline block
-    r = run(stage, url_docs(urls))
+    r = run_stage(stage, url_docs(urls))
     got = reasons(r)
     assert got["0"] is None and got["1"] is None and got["3"] is None
     assert got["2"] == "url_filter.domain" and got["4"] == "url_filter.domain"
@@ -181,7 +168,7 @@ def test_archive_and_wheel_lists(tmp_path):
             "other.example/x", "https://fine.example/"]
     for ref in (archive, wheel):
         stage = url_filter(domain_lists=[str(ref)])
-        r = run(stage, url_docs(urls))
+        r = run_stage(stage, url_docs(urls))
         got = reasons(r)
         assert got == {"0": "url_filter.domain", "1": "url_filter.url", "2": None,
                        "3": "url_filter.url", "4": None}, ref
@@ -192,7 +179,7 @@ def test_archive_and_wheel_lists(tmp_path):
 def test_exact_url_list(tmp_path):
     lst = tmp_path / "urls.txt"
     lst.write_text("# exact\nhttps://www.Example.com/Some/Page/\n")
-    got = reasons(run(url_filter(url_lists=[str(lst)]),
+    got = reasons(run_stage(url_filter(url_lists=[str(lst)]),
                       url_docs(["http://example.com/some/page", "https://example.com/some/page?x=1",
                                 "https://example.com/"])))
     assert got == {"0": "url_filter.url", "1": None, "2": None}
@@ -227,6 +214,6 @@ def test_compressed_domain_and_url_lists(tmp_path):
     (tmp_path / "urls.txt.gz").write_bytes(gzip.compress(b"https://ok.example/secret/\n"))
     stage = url_filter(domain_lists=[str(tmp_path / "domains.txt.gz")], url_lists=[str(tmp_path / "urls.txt.gz")],
                        banned_words=[], banned_subwords=[], soft_banned_words=[])
-    got = reasons(run(stage, url_docs(["http://www.blocked.example/a", "https://ok.example/secret",
+    got = reasons(run_stage(stage, url_docs(["http://www.blocked.example/a", "https://ok.example/secret",
                                        "https://ok.example/public"])))
     assert got == {"0": "url_filter.domain", "1": "url_filter.url", "2": None}
