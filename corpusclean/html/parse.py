@@ -1,7 +1,21 @@
-"""HTML parsing that never raises on odd input (lxml / libxml2), shared by the HTML stages."""
+"""HTML parsing shared by the HTML stages: one definition of how a page is parsed, done once.
+
+* :func:`parse_html` — lxml's HTML parser (libxml2), never raising on odd input.
+* :func:`parse_page` — the parse both ``hidden_text`` and ``extract`` use: :func:`parse_html`
+  after trafilatura's own repair of markup libxml2 mis-reads (``repair_faulty_html``: a
+  self-closed ``<html/>`` that would otherwise leave an empty tree, characters XML forbids, a
+  broken doctype line), so one tree serves both stages.
+* :class:`TreeHandoff` / :data:`HANDOFF` — one parse per page (issue 18.3): ``hidden_text``
+  (which only reads the tree) offers the tree it parsed; ``extract`` (which edits it) takes it,
+  keyed by the page's HTML text, so a later stage never sees a tree an earlier one edited and the
+  result never depends on which documents came before (a miss simply parses again). Bounded in
+  characters of HTML held; ``extract`` drops what it did not take at the end of each batch (pages
+  an earlier stage rejected).
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 
@@ -28,3 +42,85 @@ def parse_html(html: str) -> Any:
             return None
     except etree.ParserError:  # "Document is empty"
         return None
+
+
+def parse_page(html: str) -> Any:
+    """The tree of one page as the HTML stages see it (root element or ``None``); never raises.
+
+    :func:`parse_html` of the page after trafilatura's ``repair_faulty_html`` (trafilatura is a
+    core dependency). On 203 real pages (Debian documentation, trafilatura/htmldate test caches)
+    trafilatura's extraction from this tree, comments removed (:func:`strip_comments`), equals its
+    extraction from its own parse on every page.
+    """
+    if not html or not html.strip():
+        return None
+    from trafilatura.utils import repair_faulty_html
+
+    return parse_html(repair_faulty_html(html, html[:50].lower()))
+
+
+def strip_comments(root: Any) -> Any:
+    """Remove comments and processing instructions in place (their tails stay); returns ``root``."""
+    from lxml import etree
+
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    return root
+
+
+class TreeHandoff:
+    """Parsed pages handed from a stage that reads them to the one stage that edits them.
+
+    ``offer(html, tree)`` keeps the tree while at most ``max_chars`` characters of HTML are held
+    (the oldest go first); ``take(html)`` returns and forgets it (``None`` on a miss);
+    ``clear()`` forgets everything. ``consumers`` counts set-up stages that take trees: with
+    none, nothing is offered, so a run without ``extract`` holds no trees.
+    """
+
+    def __init__(self, max_chars: int = 64_000_000) -> None:
+        self.max_chars = max_chars
+        self.consumers = 0
+        self._trees: OrderedDict[str, Any] = OrderedDict()
+        self._chars = 0
+
+    def offer(self, html: str, tree: Any) -> None:
+        if not self.consumers or tree is None or html in self._trees or len(html) > self.max_chars:
+            return
+        self._trees[html] = tree
+        self._chars += len(html)
+        while self._chars > self.max_chars:
+            old, _ = self._trees.popitem(last=False)
+            self._chars -= len(old)
+
+    def take(self, html: str) -> Any:
+        tree = self._trees.pop(html, None)
+        if tree is not None:
+            self._chars -= len(html)
+        return tree
+
+    def clear(self) -> None:
+        self._trees.clear()
+        self._chars = 0
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+
+#: The process-wide handoff (each worker process has its own).
+HANDOFF = TreeHandoff()
+
+
+def shared_tree(html: str) -> Any:
+    """:func:`parse_page` of ``html`` for a stage that only *reads* the tree, offered to
+    :data:`HANDOFF` for the stage that edits it; a tree already offered is reused."""
+    tree = HANDOFF._trees.get(html) if HANDOFF.consumers else None
+    if tree is None:
+        tree = parse_page(html)
+        HANDOFF.offer(html, tree)
+    return tree
+
+
+def page_tree(html: str) -> Any:
+    """A tree of ``html`` this caller may edit: the one :data:`HANDOFF` holds, else a fresh
+    :func:`parse_page`."""
+    tree = HANDOFF.take(html)
+    return tree if tree is not None else parse_page(html)

@@ -28,7 +28,7 @@ from typing import Any
 from lxml import etree
 
 from corpusclean.html.boilerplate import prune, remove_keep_tail
-from corpusclean.html.parse import parse_html
+from corpusclean.html.parse import page_tree
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, ordered_bullet
 
 _BLANKS = re.compile(r"\n{3,}")
@@ -104,7 +104,7 @@ class ResiliparseExtractor:
 
     def extract(self, html: str, url: str | None = None) -> str:
         """The text of one page, ``""`` when nothing is extractable. May raise."""
-        root = parse_html(html)
+        root = page_tree(html)  # the tree hidden_text parsed, when it ran first (one parse per page)
         if root is None:
             return ""
         body = root.find("body")

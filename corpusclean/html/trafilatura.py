@@ -26,6 +26,7 @@ from typing import Any
 from lxml import etree
 
 from corpusclean.html.boilerplate import prune
+from corpusclean.html.parse import page_tree, strip_comments
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, ordered_bullet
 
 _WS = re.compile(r"\s+")
@@ -165,15 +166,19 @@ class Renderer:
 
     # blocks --------------------------------------------------------------------------------
     def table_lines(self, table: Any) -> list[str]:
+        """One line per row, cells joined by `` | ``; a row whose cell holds a list is a layout
+        table (DocBook's Tip/Note/Caution boxes, two-column page layouts): its cells are rendered
+        as blocks, so the list keeps its bullet lines."""
         out: list[str] = []
         for row in table.iter("row"):
-            cells = []
-            for cell in row:
-                if isinstance(cell.tag, str) and cell.tag == "cell":
-                    cells.append(" ".join(self.inline_lines(cell)))
-            cells = [c for c in cells if c]
-            if cells:
-                out.append(" | ".join(cells))
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag == "cell"]
+            if any(c.find(".//list") is not None for c in cells):
+                for cell in cells:
+                    out.extend(b for b in self.blocks(cell) if b.strip())
+                continue
+            texts = [t for t in (" ".join(self.inline_lines(c)) for c in cells) if t]
+            if texts:
+                out.append(" | ".join(texts))
         return out
 
     def blocks(self, container: Any) -> list[str]:
@@ -231,19 +236,22 @@ class TrafilaturaExtractor:
         import logging
 
         import trafilatura
-        from trafilatura.utils import load_html
+        from trafilatura.utils import is_dubious_html
 
         # trafilatura logs every unparsable page at ERROR; we report those as reasons instead
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         self._bare = trafilatura.bare_extraction
-        self._load = load_html
+        self._dubious = is_dubious_html
         self.renderer = Renderer(include_links=self.include_links)
 
     def extract(self, html: str, url: str | None = None) -> str:
         """The text of one page, ``""`` when trafilatura finds nothing. May raise."""
-        tree = self._load(html)
-        if tree is None:
+        tree = page_tree(html)  # the tree hidden_text parsed, when it ran first (one parse per page)
+        # what trafilatura's load_html does after parsing: no comments, and a page that does not
+        # start like HTML must parse into more than one element
+        if tree is None or (self._dubious(html[:50].lower()) and len(tree) < 2):
             return ""
+        strip_comments(tree)
         prune(tree)  # consent banners (by what they are) and permalink anchors
         for el in _CONSENT_NAMED(tree):
             for attr in ("id", "class"):

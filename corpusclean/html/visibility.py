@@ -21,7 +21,7 @@ values set in an element's own ``style`` attribute are known there; presentation
 (``<font color>``, ``bgcolor``, ``<body text=… link=…>``) count only on pages without one, since
 any author CSS overrides them. Unknown never counts as hidden.
 
-Returns :class:`PageText`; raises nothing on malformed HTML (``parse_html`` returns ``None`` for
+Returns :class:`PageText`; raises nothing on malformed HTML (``shared_tree`` returns ``None`` for
 an empty or unparsable page, giving an empty result).
 """
 
@@ -44,7 +44,7 @@ from corpusclean.html.css import (
     parse_decls,
     px,
 )
-from corpusclean.html.parse import parse_html
+from corpusclean.html.parse import shared_tree
 
 SKIP_TAGS = frozenset({"script", "style", "template", "head", "select", "option", "textarea", "svg",
                        "math", "object", "embed", "iframe", "canvas", "audio", "video", "pre", "code"})
@@ -171,7 +171,7 @@ class _Frame:
 def walk(html: str | None, url: str | None = None) -> PageText:
     """Sort the text of ``html`` into visible text and hidden blocks (see module doc)."""
     out = PageText()
-    root = parse_html(html or "")
+    root = shared_tree(html or "")  # read only: extract may take this same tree afterwards
     if root is None:
         return out
     styles = ["".join(s.itertext()) for s in root.iter("style")]

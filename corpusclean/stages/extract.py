@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
 from corpusclean.extras import Package
+from corpusclean.html.parse import HANDOFF
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
 from corpusclean.html.trafilatura import TrafilaturaExtractor
@@ -61,7 +62,7 @@ class Extract(Stage):
     favor: Literal["balanced", "precision", "recall"] = param(
         "recall", "trafilatura: favour precision (less boilerplate) or recall (more text). Default recall: "
         "balanced mode turns <ul><li><p> lists into plain paragraphs (DocBook pages: 0 % of list items "
-        "as bullets vs 90 % with recall; scripts/bench.py --only fidelity)")
+        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity)")
     fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall)")
     timeout_s: float = param(10.0, "Per-page time limit in seconds (0 disables); over it: extract.timeout")
     max_html_chars: int = param(10_000_000, "Pages larger than this are rejected unparsed (extract.too_large)")
@@ -75,6 +76,9 @@ class Extract(Stage):
             _resiliparse_modules()  # fail at config time, with the install hint
 
     def setup(self) -> None:
+        if not getattr(self, "_takes_trees", False):  # hidden_text before us hands over its parse
+            HANDOFF.consumers += 1
+            self._takes_trees = True
         if self.backend == "trafilatura":
             self._extractor: Any = TrafilaturaExtractor(
                 include_links=self.include_links, include_comments=self.include_comments,
@@ -140,6 +144,7 @@ class Extract(Stage):
                         chars_out += len(text)
             texts.append(text)
             verdicts.append(verdict)
+        HANDOFF.clear()  # trees of pages an earlier stage rejected: never taken
         table = with_columns(table, {"text": texts}, self.columns)
         out = self.split(table, verdicts, {"extract_chars": {"html_in": chars_in, "text_out": chars_out},
                                            "extract_rows": {"passed_through_text": passed}})

@@ -131,12 +131,12 @@ def test_resumed_documents_keep_the_first_spelling_of_their_source(tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     crawl(tmp_path / "crawl")
     go("crawl", tmp_path / "out")
-    for part in (tmp_path / "out" / "01_passthrough").glob("part-*"):
+    for part in (tmp_path / "out" / "final").glob("part-*"):
         part.unlink()
     for marker in (tmp_path / "out" / "_state").rglob("*.json"):
         marker.unlink()
     go("./crawl/*.jsonl", tmp_path / "out")
     import pyarrow.parquet as pq
 
-    sources = set(pq.read_table(tmp_path / "out" / "01_passthrough").column("source").to_pylist())
+    sources = set(pq.read_table(tmp_path / "out" / "final").column("source").to_pylist())
     assert sources == {"crawl/a.jsonl", "crawl/b.jsonl"}

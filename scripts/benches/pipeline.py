@@ -1,0 +1,148 @@
+"""Pipeline speed on real pages (issue 18): one HTML parse per page, and the full Gopher chain.
+
+Pages: the labelled Debian documentation pages (:mod:`benches.real_pages`) and the real
+news/blog pages of the trafilatura 0.9.3 / htmldate 1.4.0 sdists' test caches
+(:func:`benches.fidelity_hidden.real_pages`), all fetched at benchmark time into the cache
+folder, never committed.
+
+1. **hidden_text + extract vs extract alone** (target ≤ 1.05×), in one process, CPU seconds,
+   the configurations interleaved and each the best of 2 rounds (the machine is shared).
+2. **The full ``configs/gopher.yaml`` on a real crawl**: the pages written as WARC files (warcio's
+   writer, ``response`` records with HTTP headers, gzip) into the cache folder, run through the
+   CLI (``corpusclean run``) with 1 and 2 workers, against a config holding only ``extract``
+   (targets: Gopher ≥ 0.85 × extraction alone; 2 workers ≥ 1.8 × 1 worker). Wall seconds of the
+   whole command, model loading and the final report included.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benches._common import print_table
+from benches.fidelity_hidden import real_pages
+from benches.real_pages import cache_dir, load_pages
+from corpusclean.pipeline import Pipeline
+from corpusclean.stages.base import get_stage_class
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pages() -> list[tuple[str, str]]:
+    """(url, html) of every real page: Debian documentation, then the news/blog test caches."""
+    out = [(f"https://debian.example/{p.package}/{p.path}", p.html) for p in load_pages()]
+    out += [(f"https://{name.split(':')[0]}.example/{name.split(':')[1]}", html) for name, html in real_pages()]
+    return out
+
+
+def one_parse(real: list[tuple[str, str]], args: Any) -> None:
+    """hidden_text + extract against extract alone, each backend, best of 2 interleaved rounds."""
+    docs = [{"id": str(i), "url": u, "html": h} for i, (u, h) in enumerate(real)]
+    if args.quick:
+        docs = docs[::4]
+    mb = sum(len(d["html"].encode("utf-8")) for d in docs) / 1e6
+    Extract, Hidden = get_stage_class("extract"), get_stage_class("hidden_text")
+    configs: list[tuple[str, Any]] = [("hidden_text", lambda: [Hidden()])]
+    for backend in ("trafilatura", "resiliparse"):
+        configs += [(f"extract ({backend})", lambda b=backend: [Extract(backend=b)]),
+                    (f"hidden_text + extract ({backend})", lambda b=backend: [Hidden(), Extract(backend=b)])]
+    pipes = {}
+    for name, make in configs:
+        pipes[name] = Pipeline(make())
+        pipes[name].setup()
+        pipes[name].apply(docs[:3], setup=False)  # warm-up
+    best = {name: float("inf") for name, _ in configs}
+    kept = {}
+    for _ in range(2):
+        for name, _ in configs:
+            t0 = time.process_time()
+            res = pipes[name].apply(docs, setup=False)
+            best[name] = min(best[name], time.process_time() - t0)
+            kept[name] = res.kept.num_rows
+    rows = [[name, len(docs), round(mb, 1), best[name], len(docs) / best[name], mb / best[name], kept[name]]
+            for name, _ in configs]
+    print_table(f"one HTML parse per page: {len(docs)} real pages ({mb:.1f} MB), one process, CPU s, best of 2",
+                ["stages", "pages", "MB", "CPU s", "pages/s", "MB/s", "kept"], rows)
+    for backend in ("trafilatura", "resiliparse"):
+        r = best[f"hidden_text + extract ({backend})"] / best[f"extract ({backend})"]
+        print(f"hidden_text + extract ({backend}) = {r:.3f} x extract alone (target <= 1.05; "
+              f"hidden_text alone = {best['hidden_text'] / best[f'extract ({backend})']:.3f} x)")
+
+
+def write_crawl(real: list[tuple[str, str]], folder: Path, files: int = 8, copies: int = 4) -> Path:
+    """The real pages as ``files`` gzipped WARC files (each page ``copies`` times under distinct
+    URLs), written once into ``folder`` with warcio's writer; returns the folder."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    done = folder / "COMPLETE"
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    streams = [open(folder / f"crawl-{k:02d}.warc.gz", "wb") for k in range(files)]
+    try:
+        writers = [WARCWriter(s, gzip=True) for s in streams]
+        n = 0
+        for c in range(copies):
+            for url, html in real:
+                body = html.encode("utf-8")
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                      ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
+                rec = writers[n % files].create_warc_record(f"{url}?copy={c}", "response", payload=io.BytesIO(body),
+                                                            http_headers=headers)
+                writers[n % files].write_record(rec)
+                n += 1
+    finally:
+        for s in streams:
+            s.close()
+    done.write_text(str(len(real) * copies))
+    return folder
+
+
+def _cli_run(config: Path, crawl: Path, out: Path, workers: int) -> float:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "corpusclean.cli", "run", str(config), "--input", str(crawl),
+                           "--output", str(out), "--workers", str(workers), "--quiet", "--overwrite"],
+                          capture_output=True, text=True, env=env)
+    secs = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"corpusclean run {config.name} failed: {proc.stderr.strip()[-400:]}")
+    return secs
+
+
+def full_chain(real: list[tuple[str, str]], args: Any) -> None:
+    """configs/gopher.yaml vs extraction alone on a real crawl, 1 and 2 workers, through the CLI."""
+    copies = 1
+    crawl = write_crawl(real, cache_dir().parent / f"pipeline-crawl-x{copies}", copies=copies)
+    mb = sum(f.stat().st_size for f in crawl.glob("*.warc.gz")) / 1e6
+    n = len(real) * copies
+    with tempfile.TemporaryDirectory(prefix="cc-bench-pipeline-") as tmp:
+        extract_cfg = Path(tmp) / "extract.yaml"
+        extract_cfg.write_text("input: unused\noutput: unused\nreport: false\nstages:\n  - extract: {}\n")
+        runs = [("extract only", extract_cfg, 1), ("configs/gopher.yaml", ROOT / "configs" / "gopher.yaml", 1),
+                ("extract only", extract_cfg, 2), ("configs/gopher.yaml", ROOT / "configs" / "gopher.yaml", 2)]
+        secs = {}
+        for name, cfg, w in runs:
+            secs[(name, w)] = _cli_run(cfg, crawl, Path(tmp) / f"out-{cfg.stem}-{w}", w)
+    rows = [[name, w, n, round(mb, 1), secs[(name, w)], n / secs[(name, w)]] for name, _, w in runs]
+    print_table(f"full chain on a real crawl: {n} pages in 8 WARC files ({mb:.1f} MB gzipped), "
+                "`corpusclean run`, wall seconds (shared 2-core machine: noisy)",
+                ["config", "workers", "pages", "MB warc.gz", "seconds", "pages/s"], rows)
+    g1, e1 = secs[("configs/gopher.yaml", 1)], secs[("extract only", 1)]
+    g2 = secs[("configs/gopher.yaml", 2)]
+    print(f"gopher.yaml / extraction alone (1 worker): {e1 / g1:.2f} x the throughput (target >= 0.85)")
+    print(f"gopher.yaml 2 workers / 1 worker: {g1 / g2:.2f} x (target >= 1.8; "
+          f"extract only: {secs[('extract only', 1)] / secs[('extract only', 2)]:.2f} x)")
+
+
+def run(args: Any) -> None:
+    real = pages()
+    one_parse(real, args)
+    full_chain(real, args)
