@@ -49,10 +49,10 @@ Scripts without spaces (CJK, Thai) give few, long "words"; nothing here fails on
 
 Tokenisation is done once per document by :func:`analyze`, which returns a :class:`DocView`
 holding lines, paragraphs and words; every signal of a filter is read from that one view. The
-runner runs consecutive filters document by document (``process_chain`` in the stage protocol),
-and :func:`analyze` remembers the view of the last text object it saw, so the Gopher quality and
-repetition filters (and any other consecutive filters) share one tokenisation per document,
-without keeping a shard's worth of views in memory.
+runner runs consecutive filters a chunk of documents at a time (``process_chain`` in the stage
+protocol), and :func:`analyze` remembers the views of a chunk's text objects, so the Gopher
+quality and repetition filters (and any other consecutive filters) share one tokenisation per
+document, without keeping a shard's worth of views in memory.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ class DocView:
 
     @property
     def words(self) -> list[str]:
-        """Words (:func:`words`)."""
+        """Words (:func:`words`); after the words became ids they are split again on request."""
         if self._words is None:
             self._words = words(self.text)
         return self._words
@@ -273,6 +273,12 @@ class DocView:
         self._ulengths = np.fromiter(map(len, unique), np.int64, len(unique))
         self._counts = np.bincount(self._ids, minlength=len(unique))
         self._lengths = self._ulengths[self._ids]
+        self._words = None  # the ids say it all; a chunk of remembered views stays small
+
+    @property
+    def n_words(self) -> int:
+        """Number of words (without re-tokenising once the words are ids)."""
+        return len(self._ids) if self._ids is not None else len(self.words)
 
     @property
     def unique_words(self) -> list[str]:
@@ -340,21 +346,26 @@ class DocView:
         return sum(map(str.endswith, self.lines, repeat(_ELLIPSIS_ENDINGS)))
 
 
-_last: tuple[str | None, DocView | None] = (None, None)
+#: Views remembered by :func:`analyze`: one chunk of the runner's filter loop (``ROW_CHUNK``).
+MEMO_DOCS = 256
+_memo: dict[int, tuple[str, DocView]] = {}
 
 
 def analyze(text: str | None) -> DocView:
     """The :class:`DocView` of ``text``.
 
-    The view of the last text *object* is remembered, so filters run one after another on the
-    same document share it. The memo is keyed by identity, so it is O(1) and can never return
-    the view of another document.
+    The views of the last :data:`MEMO_DOCS` text *objects* are remembered (all forgotten at
+    once when a new one does not fit), so filters that run one after another over a chunk of
+    documents share them. The memo is keyed by identity and holds the text object itself, so it
+    is O(1) and can never return the view of another document.
     """
-    global _last
     if text is None:
         return DocView("")
-    if _last[0] is text:
-        return _last[1]  # type: ignore[return-value]
+    hit = _memo.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    if len(_memo) >= MEMO_DOCS:
+        _memo.clear()
     view = DocView(text)
-    _last = (text, view)
+    _memo[id(text)] = (text, view)
     return view

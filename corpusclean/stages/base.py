@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import itertools
 import pkgutil
 import time
 import typing
@@ -231,6 +232,11 @@ class FilterStage(Stage):
         """Signals for one document (keys = ``columns``). Default: none."""
         return {}
 
+    def prepare_batch(self, docs: list[dict[str, Any]]) -> None:
+        """Called with each chunk of documents (at most ``ROW_CHUNK``) that reaches this filter,
+        before :meth:`compute` is called on each: a filter that computes faster over many documents
+        at once (``gopher_repetition``'s n-gram sorts) does it here. Default: nothing."""
+
     def decide(self, signals: dict[str, Any], doc: dict[str, Any] | None = None) -> Verdict:
         """Apply the ``cuts`` in order; without cuts, fall back to :meth:`reason_for`."""
         if self.cuts:
@@ -255,12 +261,14 @@ class FilterStage(Stage):
         names = ["id"] + [c for c in self.requires if c in table.column_names and c != "id"]
         signal_cols: dict[str, list[Any]] = {c: [] for c in self.columns}
         verdicts: list[Verdict] = []
-        for values in iter_rows(table, names):
-            doc = dict(zip(names, values))
-            signals = self.compute(doc)
-            for c, vals in signal_cols.items():
-                vals.append(signals.get(c))
-            verdicts.append(self.decide(signals, doc))
+        rows = iter_rows(table, names)
+        while chunk := [dict(zip(names, values)) for values in itertools.islice(rows, ROW_CHUNK)]:
+            self.prepare_batch(chunk)
+            for doc in chunk:
+                signals = self.compute(doc)
+                for c, vals in signal_cols.items():
+                    vals.append(signals.get(c))
+                verdicts.append(self.decide(signals, doc))
         if signal_cols:
             table = with_columns(table, signal_cols, self.columns)
         return self.split(table, verdicts)
@@ -291,9 +299,10 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     """Run consecutive filters document by document; return each one's output and seconds.
 
     The result is exactly what running them one after another gives (each stage sees only what
-    the previous kept, and adds its signal columns), but each document is handled by every filter
-    while it is hot: filters that tokenise with :func:`corpusclean.text.analyze` share one
-    tokenisation per document, and a rejected document costs the later filters nothing.
+    the previous kept, and adds its signal columns), but a chunk of ``ROW_CHUNK`` documents is
+    handled by every filter while it is hot: filters that tokenise with
+    :func:`corpusclean.text.analyze` share one tokenisation per document, a rejected document
+    costs the later filters nothing, and each filter's ``prepare_batch`` sees the chunk's survivors.
     """
     added: list[str] = []
     for stage in stages:
@@ -305,19 +314,23 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     verdicts: list[list[Verdict]] = [[] for _ in stages]
     seconds = [0.0] * k
     clock = time.perf_counter
-    for values in iter_rows(table, needed):
-        doc = dict(zip(needed, values))
-        for j, stage in enumerate(stages):
+    rows = iter_rows(table, needed)
+    while alive := [dict(zip(needed, values)) for values in itertools.islice(rows, ROW_CHUNK)]:
+        for j, stage in enumerate(stages):  # a chunk at a time, in row order within each stage
             t0 = clock()
-            sig = stage.compute(doc)
-            verdict = stage.decide(sig, doc)
+            stage.prepare_batch(alive)
+            kept = []
+            for doc in alive:
+                sig = stage.compute(doc)
+                verdict = stage.decide(sig, doc)
+                for c, vals in signals[j].items():
+                    vals.append(sig.get(c))
+                verdicts[j].append(verdict)
+                if verdict is None:
+                    doc.update(sig)
+                    kept.append(doc)
             seconds[j] += clock() - t0
-            for c, vals in signals[j].items():
-                vals.append(sig.get(c))
-            verdicts[j].append(verdict)
-            if verdict is not None:
-                break
-            doc.update(sig)
+            alive = kept
     results = []
     for j, stage in enumerate(stages):
         t0 = clock()

@@ -219,5 +219,5 @@ class FineWebQuality(FilterStage):
             "fw_line_punct_frac": punct / n if n else 0.0,
             "fw_short_line_frac": sum(map(self.short_line_length.__gt__, lengths)) / n if n else 0.0,
             "fw_dup_line_char_frac": dup_chars / total if total else 0.0,
-            "fw_newline_word_ratio": view.text.count("\n") / max(len(view.words), 1),
+            "fw_newline_word_ratio": view.text.count("\n") / max(view.n_words, 1),
         }

@@ -14,18 +14,18 @@ rule off (its signal is still stored).
 
 from __future__ import annotations
 
-from itertools import filterfalse
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 
+from corpusclean.repetition import ngram_char_counts_batch
 from corpusclean.stages.base import Cut, FilterStage, param, register
 from corpusclean.text import (
     DocView,
     analyze,
     count_ellipses,
     duplicate_stats,
-    has_alpha,
     ngram_char_counts,
     prepare,
 )
@@ -94,22 +94,24 @@ class GopherQuality(FilterStage):
 
     def signals(self, view: DocView) -> dict[str, Any]:
         """Every quality signal of one tokenised document."""
-        ws = view.words
-        n_words = len(ws)
+        n_words = view.n_words
         text = view.text
         n_lines = len(view.lines)
         per_word = max(n_words, 1)
-        # per word with C-level maps (cheaper than building word ids for this filter alone)
-        alpha = n_words - sum(1 for w in filterfalse(str.isalpha, ws) if not has_alpha(w))
+        # over the distinct words, weighted by their counts (the word ids are shared with
+        # gopher_repetition, which needs them anyway)
+        unique, counts = view.unique_words, view.word_counts
+        stop = (int(counts[np.fromiter(map(self._stop.__contains__, map(str.lower, unique)), bool, len(unique))].sum())
+                if n_words else 0)
         return {
             "gq_word_count": n_words,
-            "gq_mean_word_length": sum(map(len, ws)) / n_words if n_words else 0.0,
+            "gq_mean_word_length": view.word_chars() / n_words if n_words else 0.0,
             "gq_hash_word_ratio": text.count("#") / per_word,
             "gq_ellipsis_word_ratio": count_ellipses(text) / per_word,
             "gq_bullet_line_frac": view.bullet_lines() / n_lines if n_lines else 0.0,
             "gq_ellipsis_line_frac": view.ellipsis_lines() / n_lines if n_lines else 0.0,
-            "gq_alpha_word_frac": alpha / n_words if n_words else 0.0,
-            "gq_stop_word_count": sum(map(self._stop.__contains__, map(str.lower, ws))),
+            "gq_alpha_word_frac": view.count_alpha_words() / n_words if n_words else 0.0,
+            "gq_stop_word_count": stop,
         }
 
     def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -164,11 +166,28 @@ class GopherRepetition(FilterStage):
     max_dup_9gram_char_frac: float | None = param(0.11, "Highest fraction of word characters in duplicate 9-grams (Table A1: 0.11)")
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
 
+    #: Most words per batch of the n-gram kernel (its exact int64 sort keys need words**3 < 2**62).
+    batch_words: ClassVar[int] = 1 << 20
+
     def setup(self) -> None:
         prepare()
 
-    @staticmethod
-    def signals(view: DocView) -> dict[str, float]:
+    def prepare_batch(self, docs: list[dict[str, Any]]) -> None:
+        """Count the n-gram characters of a chunk of documents in batches (one sort per n-gram
+        length per batch, :func:`~corpusclean.repetition.ngram_char_counts_batch`) for :meth:`compute`."""
+        views = [analyze(doc.get("text")) for doc in docs]
+        self._ngrams: dict[int, tuple[DocView, Any]] = {}
+        start, words = 0, 0
+        for i, view in enumerate([*views, None]):
+            size = len(view.word_ids) if view is not None else self.batch_words
+            if i > start and words + size > self.batch_words:
+                part = views[start:i]
+                counts = ngram_char_counts_batch([(v.word_ids, v.word_lengths) for v in part], TOP_NS, DUP_NS)
+                self._ngrams.update((id(v), (v, c)) for v, c in zip(part, counts))
+                start, words = i, 0
+            words += size
+
+    def signals(self, view: DocView) -> dict[str, float]:
         """Every repetition signal of one tokenised document."""
         out: dict[str, float] = {}
         for kind, items in (("line", view.lines), ("para", view.paragraphs)):
@@ -181,7 +200,11 @@ class GopherRepetition(FilterStage):
             out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
             out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
         total_chars = view.word_chars()
-        top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
+        hit = getattr(self, "_ngrams", {}).pop(id(view), None)
+        if hit is not None and hit[0] is view:
+            top, dup = hit[1]
+        else:
+            top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
         for n in TOP_NS:
             out[f"gr_top_{n}gram_char_frac"] = top[n] / total_chars if total_chars else 0.0
         for n in DUP_NS:
