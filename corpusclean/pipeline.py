@@ -48,8 +48,8 @@ from corpusclean.stages.base import (
     StageOutput,
     import_stage_modules,
     load_stages,
-    run_streaming,
 )
+from corpusclean.stages.chain import run_streaming
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Whatever the executor, a task ends up here, in some process: the shard is read (input files or
 the previous stage's kept part), every stage of the segment runs on it (consecutive filters
-fused, :func:`~corpusclean.stages.base.run_streaming`), each stage's kept and rejected parts are
+fused, :func:`~corpusclean.stages.chain.run_streaming`), each stage's kept and rejected parts are
 written, the scan of the next global stage if any, and then the shard's marker with its
 statistics — last, so a shard is complete exactly when its marker exists
 (:class:`~corpusclean.output.run_folder.RunFolder`). The check *documents in = kept + rejected*
@@ -33,7 +33,8 @@ from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import read_chunks
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.runner.progress import InputTicker, Tick
-from corpusclean.stages.base import GlobalStage, Stage, run_streaming
+from corpusclean.stages.base import GlobalStage, Stage
+from corpusclean.stages.chain import run_streaming
 
 #: Details kept per reason and shard in a marker (the most frequent ones).
 TOP_DETAILS = 30

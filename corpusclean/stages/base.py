@@ -19,21 +19,17 @@ Three kinds of stage share this protocol:
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import itertools
-import pkgutil
-import time
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from corpusclean.document import add_reject_columns, rejected_schema, with_columns
-from corpusclean.errors import ConfigError
 from corpusclean.extras import Package
 from corpusclean.typecheck import check_params
 
@@ -290,84 +286,6 @@ def iter_rows(table: pa.Table, names: Sequence[str], chunk: int = ROW_CHUNK) -> 
         yield from zip(*(part.column(c).to_pylist() for c in names))
 
 
-def fusable(stage: Stage) -> bool:
-    """A filter that uses the inherited per-document loop can run fused with its neighbours."""
-    return isinstance(stage, FilterStage) and type(stage).process is FilterStage.process
-
-
-def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[StageOutput, float]]:
-    """Run consecutive filters document by document; return each one's output and seconds.
-
-    The result is exactly what running them one after another gives (each stage sees only what
-    the previous kept, and adds its signal columns), but a chunk of ``ROW_CHUNK`` documents is
-    handled by every filter while it is hot: filters that tokenise with
-    :func:`corpusclean.text.analyze` share one tokenisation per document, a rejected document
-    costs the later filters nothing, and each filter's ``prepare_batch`` sees the chunk's survivors.
-    """
-    added: list[str] = []
-    for stage in stages:
-        stage.check_input(table, added)
-        added += list(stage.columns)
-    needed = ["id"] + sorted({c for st in stages for c in st.requires if c in table.column_names} - {"id"})
-    k = len(stages)
-    signals: list[dict[str, list[Any]]] = [{c: [] for c in st.columns} for st in stages]
-    verdicts: list[list[Verdict]] = [[] for _ in stages]
-    seconds = [0.0] * k
-    clock = time.perf_counter
-    rows = iter_rows(table, needed)
-    while alive := [dict(zip(needed, values)) for values in itertools.islice(rows, ROW_CHUNK)]:
-        for j, stage in enumerate(stages):  # a chunk at a time, in row order within each stage
-            t0 = clock()
-            stage.prepare_batch(alive)
-            kept = []
-            for doc in alive:
-                sig = stage.compute(doc)
-                verdict = stage.decide(sig, doc)
-                for c, vals in signals[j].items():
-                    vals.append(sig.get(c))
-                verdicts[j].append(verdict)
-                if verdict is None:
-                    doc.update(sig)
-                    kept.append(doc)
-            seconds[j] += clock() - t0
-            alive = kept
-    results = []
-    for j, stage in enumerate(stages):
-        t0 = clock()
-        current = with_columns(table, signals[j], stage.columns) if signals[j] else table
-        out = stage.split(current, verdicts[j])
-        seconds[j] += clock() - t0
-        results.append((out, seconds[j]))
-        table = out.kept
-    return results
-
-
-def run_streaming(stages: Sequence[Stage], table: pa.Table) -> Iterator[tuple[StageOutput, float]]:
-    """Run streaming stages in order on one batch, fusing runs of consecutive filters.
-
-    Yields each stage's output and seconds as soon as it is known, so a caller can write it and
-    let it go before the next stage's output exists.
-    """
-    i = 0
-    while i < len(stages):
-        j = i
-        while j < len(stages) and fusable(stages[j]):
-            j += 1
-        if j - i >= 2:
-            chain = process_chain(typing.cast(Sequence[FilterStage], stages[i:j]), table)
-            table = chain[-1][0].kept
-            yield from chain
-            i = j
-            continue
-        stage = stages[i]
-        t0 = time.perf_counter()
-        stage.check_input(table)
-        out = stage.process(table)
-        table = out.kept
-        yield out, time.perf_counter() - t0
-        i += 1
-
-
 @dataclass(kw_only=True)
 class GlobalStage(Stage):
     """A stage that needs the whole corpus before deciding (a barrier for the runner).
@@ -426,83 +344,13 @@ class GlobalStage(Stage):
         raise NotImplementedError
 
 
-# --------------------------------------------------------------------------------- registry
-STAGES: dict[str, type[Stage]] = {}
-S = TypeVar("S", bound=type[Stage])
-
-
-def register(name: str) -> Callable[[S], S]:
-    """Class decorator: make ``cls`` a keyword-only dataclass and register it under ``name``."""
-
-    def deco(cls: S) -> S:
-        own = cls.__dict__.get("__post_init__")
-        if own is not None and not getattr(own, "_checks_params", False):
-            def __post_init__(self: Stage, _own: Callable[[Stage], None] = own) -> None:
-                check_params(self)
-                _own(self)
-
-            __post_init__._checks_params = True  # type: ignore[attr-defined]
-            cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
-        if "__dataclass_fields__" not in cls.__dict__:
-            cls = dataclass(kw_only=True)(cls)  # type: ignore[assignment]
-        cls.name = name
-        if name in STAGES and STAGES[name] is not cls:
-            raise ValueError(f"stage name {name!r} registered twice ({STAGES[name]} and {cls})")
-        STAGES[name] = cls
-        return cls
-
-    return deco
-
-
-_loaded = False
-#: Entry-point group of installed packages' stage modules (``name = "my_pkg.stages"``).
-ENTRY_POINT_GROUP = "corpusclean.stages"
-
-
-def load_stages() -> dict[str, type[Stage]]:
-    """The registry, after importing every module in ``corpusclean.stages`` and every module an
-    installed package declares in the ``corpusclean.stages`` entry-point group (once per process).
-
-    A broken plugin raises :class:`ConfigError` naming the entry point.
-    """
-    global _loaded
-    if not _loaded:
-        import corpusclean.stages as pkg
-
-        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"corpusclean.stages.{mod.name}")
-        from importlib.metadata import entry_points
-
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            try:
-                ep.load()
-            except Exception as e:
-                raise ConfigError(f"entry point {ENTRY_POINT_GROUP}:{ep.name} = {ep.value}: cannot import "
-                                  f"({type(e).__name__}: {e})") from None
-        _loaded = True
-    return STAGES
-
-
-def import_stage_modules(modules: Sequence[str], where: str = "modules") -> None:
-    """Import the user's stage modules (the config's ``modules:``) so their ``@register`` runs.
-
-    Names are dotted module names importable from ``sys.path`` (e.g. ``my_pkg.my_stages``;
-    a folder can be added with ``PYTHONPATH``). Importing twice is a no-op. A module that
-    cannot be imported raises :class:`ConfigError` naming ``where[i]`` and the cause.
-    """
-    load_stages()
-    for i, name in enumerate(modules):
-        try:
-            importlib.import_module(name)
-        except Exception as e:
-            missing = isinstance(e, ModuleNotFoundError) and name.startswith(str(e.name))
-            hint = " (is its folder on PYTHONPATH?)" if missing else ""
-            raise ConfigError(f"{where}[{i}]: cannot import {name!r}: {type(e).__name__}: {e}{hint}") from None
-
-
-def get_stage_class(name: str) -> type[Stage]:
-    stages = load_stages()
-    if name not in stages:
-        raise KeyError(name)
-    return stages[name]
+# The registry lives in its own module (it needs no stage class at run time); stage modules keep
+# importing ``register``/``param`` from here.
+from corpusclean.stages.registry import (  # noqa: E402,F401  (re-exported)
+    ENTRY_POINT_GROUP,
+    STAGES,
+    get_stage_class,
+    import_stage_modules,
+    load_stages,
+    register,
+)

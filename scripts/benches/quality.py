@@ -110,7 +110,8 @@ def _peak_memory(corpus: Path, shard_docs: int) -> tuple[float, float, float]:
 import pyarrow as pa
 import pyarrow.parquet as pq
 from corpusclean.document import from_dicts
-from corpusclean.stages.base import get_stage_class, run_streaming
+from corpusclean.stages.base import get_stage_class
+from corpusclean.stages.chain import run_streaming
 
 def status(key):  # /proc/self/status, in KiB (VmHWM: peak RSS of this process image)
     for line in open("/proc/self/status"):

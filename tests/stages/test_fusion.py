@@ -9,7 +9,8 @@ from typing import Any
 import pyarrow as pa
 
 from corpusclean.document import from_dicts
-from corpusclean.stages.base import FilterStage, get_stage_class, process_chain, run_streaming
+from corpusclean.stages.base import FilterStage, get_stage_class
+from corpusclean.stages.chain import process_chain, run_streaming
 from corpusclean.testing import synth
 
 
