@@ -47,6 +47,26 @@ def reasons(result) -> dict[str, str | None]:
     return out
 
 
+def snapshot(output: Path) -> dict[str, list[dict]]:
+    """Every stage part and final/ part of a run folder, as rows (for comparing two runs)."""
+    import pyarrow.parquet as pq
+
+    return {str(p.relative_to(output)): pq.read_table(p).to_pylist()
+            for p in sorted([*output.glob("[0-9][0-9]_*/**/part-*.parquet"), *output.glob("final/part-*.parquet")])}
+
+
+def comparable_stats(output: Path) -> dict:
+    """stats.json without timings (for comparing two runs)."""
+    import json
+
+    stats = json.loads((output / "stats.json").read_text())
+    for s in stats["stages"]:
+        s.pop("seconds")
+        if "global" in s:
+            s["global"].pop("seconds")
+    return stats
+
+
 @pytest.fixture
 def warc_file(tmp_path: Path) -> Path:
     p = tmp_path / "crawl.warc.gz"

@@ -49,6 +49,13 @@ class _Main(click.Group):
             fail(str(e), e.exit_code)
         except KeyboardInterrupt:
             fail("interrupted" + _resume(ctx), 130)
+        except BrokenPipeError:  # `corpusclean stages | head`: the reader left; not an error of ours
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so Python's exit-time flush stays quiet
+            sys.exit(0)
         except Exception as e:  # a disk error, a bug: one line here, the traceback kept in a file
             log = _keep_traceback()
             first = str(e).splitlines()[0] if str(e) else ""

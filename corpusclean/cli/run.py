@@ -54,3 +54,7 @@ def command(config: str | None, inputs: tuple[str, ...], output: str | None, wor
     stats = run(cfg, overwrite=overwrite, progress=not quiet)
     click.echo(visible(funnel_table(stats), multiline=True))  # file names and details come from the input
     click.echo(f"\nclean corpus: {visible(RunFolder(cfg.output or '.').final)}")
+    read = stats.get("read", {})
+    if not read.get("documents") and not read.get("rejected"):
+        click.echo("warning: no documents were read from the input (empty files, or only damaged or "
+                   "skipped records: see above)", err=True)

@@ -151,3 +151,16 @@ def test_errors_of_every_command_are_one_line_with_the_class_exit_code(tmp_path:
         res = cli.invoke(main, argv)
         assert res.exit_code == code, (argv, res.output)
         assert res.output.startswith("error: ") and res.output.count("\n") == 1 and "Traceback" not in res.output
+
+
+def test_a_run_that_reads_nothing_says_so(tmp_path: Path, cli: CliRunner) -> None:
+    (tmp_path / "empty.jsonl").write_text("")
+    res = cli.invoke(main, ["run", "@minimal", "--input", str(tmp_path / "empty.jsonl"),
+                            "--output", str(tmp_path / "out"), "--quiet"])
+    assert res.exit_code == 0 and "warning: no documents were read from the input" in res.output
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    proc = subprocess.run("set -o pipefail; corpusclean stages | head -1", shell=True, capture_output=True, text=True,
+                          executable="/bin/bash")
+    assert proc.returncode == 0 and "error" not in proc.stderr

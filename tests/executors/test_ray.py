@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import TESTS, make_warc
+from conftest import TESTS, comparable_stats, make_warc, snapshot
 
 from corpusclean.config import parse_config
 from corpusclean.runner import run
@@ -122,26 +122,14 @@ def outcomes(output: Path) -> dict[str, list[tuple]]:
     return out
 
 
-def snapshot(output: Path) -> dict[str, list[dict]]:
-    return {str(p.relative_to(output)): pq.read_table(p).to_pylist()
-            for p in sorted([*output.glob("[0-9][0-9]_*/**/part-*.parquet"), *output.glob("final/part-*.parquet")])}
-
-
-def comparable_stats(output: Path) -> dict:
-    stats = json.loads((output / "stats.json").read_text())
-    for s in stats["stages"]:
-        s.pop("seconds")
-        if "global" in s:
-            s["global"].pop("seconds")
-    return stats
-
-
 def comparable_manifest(output: Path) -> dict:
     m = json.loads((output / "manifest.json").read_text())
     for k in ("started", "finished"):
         m.pop(k)
     m["config"].pop("executor")
     m["config"].pop("output")
+    for seg in m["segments"].values():
+        seg.pop("finished")
     return m
 
 

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
+from conftest import comparable_stats, snapshot
 
 import corpusclean.dedup.middle as middle
 from corpusclean.config import parse_config
@@ -86,20 +86,6 @@ def write_corpus(path: Path) -> Path:
     rng.shuffle(docs)
     path.write_text("".join(json.dumps(d) + "\n" for d in docs))
     return path
-
-
-def snapshot(output: Path) -> dict[str, list[dict]]:
-    return {str(p.relative_to(output)): pq.read_table(p).to_pylist()
-            for p in sorted(output.glob("[0-9][0-9]_*/**/*.parquet")) if "/_scan" not in str(p)}
-
-
-def comparable_stats(output: Path) -> dict:
-    stats = json.loads((output / "stats.json").read_text())
-    for s in stats["stages"]:
-        s.pop("seconds")
-        if "global" in s:
-            s["global"].pop("seconds")
-    return stats
 
 
 def test_middle_step_tasks_spread_over_nodes_and_the_output_equals_a_local_run(
