@@ -3,7 +3,7 @@
 Each line (or array element) is one record: a JSON object whose text, id and url fields are
 named by :class:`~corpusclean.readers.base.ReadOptions`. A line longer than ``max_record_bytes``
 is skipped without being held in memory and rejected ``read.too_large``; invalid JSON is
-``read.invalid_json`` with the line number; invalid UTF-8 bytes become U+FFFD. A corrupt or
+``read.invalid_json`` with the line number; a line with invalid UTF-8 is rejected ``read.invalid_utf8`` (as in Parquet). A corrupt or
 truncated compressed stream keeps every line decompressed before the damage and records the
 damage. A JSON array file (a ``.json`` name, first byte ``[``) is parsed whole, so it is
 refused (``read.too_large``) above ``max_record_bytes``; the array's elements are the records.
@@ -65,7 +65,10 @@ def read_jsonl(path: str, opts: ReadOptions, stats: ReadStats) -> Iterator[dict[
                     continue
                 stats.bytes += len(line)
                 try:
-                    record = json.loads(line.decode("utf-8", "replace"))
+                    record = json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError as e:  # as Parquet does: the line is rejected, not repaired
+                    yield rejection(path, "read.invalid_utf8", f"line {lineno}: {e.reason} at byte {e.start}")
+                    continue
                 except ValueError as e:
                     yield rejection(path, "read.invalid_json", f"line {lineno}: {e}")
                     continue

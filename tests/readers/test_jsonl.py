@@ -33,7 +33,7 @@ def test_jsonl_plain_gzip_zstd_with_field_names(tmp_path: Path, suffix: str) -> 
     assert [d["source_id"] for d in docs] == ["7", None]
     assert docs[0]["url"] == "http://x" and json.loads(docs[0]["meta"]) == {"lang": "en"}
     assert chunk.rejected.column("reason").to_pylist() == [
-        "read.invalid_json", "read.not_an_object", "read.missing_text", "read.invalid_json"]
+        "read.invalid_json", "read.not_an_object", "read.missing_text", "read.invalid_utf8"]
     assert chunk.stats.errors == []
 
 
@@ -97,3 +97,13 @@ def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(tmp_path: Path) -> No
     chunk = chunk_of(p)
     assert chunk.docs.column("text").to_pylist() == ["a document"]
     assert chunk.rejected.column("reason").to_pylist() == ["read.not_an_object"]
+
+
+@pytest.mark.parametrize("bad", [b"hello \xff\xfe world", b"caf\xe9 latin-1", b"cut \xe2\x82"])
+def test_invalid_utf8_line_is_rejected_not_repaired(tmp_path: Path, bad: bytes) -> None:
+    p = tmp_path / "u.jsonl"
+    p.write_bytes(b'{"id": "a", "text": "before"}\n{"id": "b", "text": "' + bad + b'"}\n{"id": "c", "text": "after"}\n')
+    chunk = chunk_of(p)
+    assert chunk.docs.column("text").to_pylist() == ["before", "after"]
+    rej = chunk.rejected.to_pylist()
+    assert [r["reason"] for r in rej] == ["read.invalid_utf8"] and rej[0]["detail"].startswith("line 2: ")
