@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpusclean.config import PipelineConfig
+from corpusclean.document import BASE_FIELDS
 from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
@@ -56,6 +57,10 @@ def doc_bytes(table: pa.Table, column: str | None = None) -> int:
     if column is None or column not in table.column_names or not table.num_rows:
         return 0
     return int(pc.sum(pc.binary_length(table.column(column))).as_py() or 0)
+
+
+#: Columns that are the document itself (never stored as a stage's signals).
+DOCUMENT_COLUMNS = frozenset({f.name for f in BASE_FIELDS} | {"html"})
 
 
 class ShardRunner:
@@ -200,7 +205,9 @@ class ShardRunner:
         if self.config.write_kept == "all" or i in self._handoffs:
             written += write_parquet(kept, output.kept_part(spec, key))
         if self.config.write_kept != "all":
-            own = [c for c in self._stages[i].columns if c in kept.column_names and c != "id"]
+            # signals, not document content: a stage that fills a document column (extract's text)
+            # does not store a second copy of the corpus here
+            own = [c for c in self._stages[i].columns if c in kept.column_names and c not in DOCUMENT_COLUMNS]
             written += write_parquet(kept.select(["id", *own]), output.signals_part(spec, key))
         return written
 
