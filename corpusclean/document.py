@@ -7,12 +7,12 @@ Columns every stage can rely on (``BASE_SCHEMA``):
 * ``url``    string, nullable.
 * ``source`` string: the input file the document came from.
 
-Optional columns a reader adds: ``html`` (before extraction), ``date``, ``meta`` (a JSON object
-with the input record's other fields, so nothing the user had is lost), ``source_id`` (the
-input's own id as written, or null). ``DOC_SCHEMA`` is the one schema of read documents, whatever
-the format, so every shard of a run has one schema. Stages add their own
-signal columns and declare them (``Stage.output_columns``) so every shard of one stage has one
-schema.
+Optional columns a reader adds: ``html`` (before extraction), ``date``, ``source_id`` (the
+input's own id as written, or null). ``DOC_SCHEMA`` holds the document columns of every read
+document, whatever the format; a JSONL/Parquet/Arrow input's other fields follow them as typed
+*extra columns*, one set per run decided before it starts (:mod:`corpusclean.readers.schema`), so
+every shard of a run has one schema. Stages add their own signal columns and declare them
+(``Stage.columns``) so every shard of one stage has one schema.
 
 Rejected rows keep every column and gain ``stage`` (the stage's registry name), ``reason``
 (short, stable, dotted: ``gopher_quality.word_count``) and ``detail`` (free text: which list
@@ -38,7 +38,6 @@ BASE_SCHEMA = pa.schema(BASE_FIELDS)
 OPTIONAL_FIELDS: dict[str, pa.DataType] = {
     "html": pa.string(),
     "date": pa.string(),
-    "meta": pa.string(),
     "source_id": pa.string(),
 }
 
@@ -158,6 +157,3 @@ def unify(tables: list[pa.Table]) -> pa.Table:
 #: The schema of every document a reader gives (``html`` null where the input has text), the same
 #: for every format so a run mixing WARC and JSONL inputs has one schema per stage.
 DOC_SCHEMA = pa.schema(BASE_FIELDS + [pa.field(k, v) for k, v in OPTIONAL_FIELDS.items()])
-
-#: The schema of read-time rejections (``00_read/rejected``).
-READ_REJECTED_SCHEMA = rejected_schema(DOC_SCHEMA)

@@ -6,6 +6,7 @@ Each class carries the process exit code the CLI uses for it, so the CLI needs o
   with the key path.
 * ``StageInputError`` (2) — a batch lacks a column a stage needs (a pipeline ordered wrongly).
 * ``InputError`` (1) — bad input that stops the run (a missing path, damage under ``--strict``).
+* ``SchemaError`` (2) — input fields that cannot be the run's columns (conflicting Parquet types).
 * ``RunError`` (1) — a run cannot start or go on.
 * ``WhatIfError`` (2 or 1) — a ``whatif --set`` that cannot be answered (2), or an output folder
   that cannot be read (1).
@@ -36,6 +37,13 @@ class StageInputError(CorpusCleanError, ValueError):
 
 class InputError(CorpusCleanError):
     """Bad input that stops the run (a missing path, or damage under ``--strict``)."""
+
+
+class SchemaError(InputError):
+    """Input fields that cannot be one run's columns (Parquet files whose types conflict, a field
+    named like a column corpusclean fills), found before anything is read."""
+
+    exit_code = 2
 
 
 class RunError(CorpusCleanError):

@@ -33,15 +33,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from corpusclean.document import DOC_SCHEMA, READ_REJECTED_SCHEMA
+from corpusclean.document import DOC_SCHEMA, rejected_schema
 from corpusclean.errors import InputError
-from corpusclean.readers.base import ReadOptions, ReadStats
+from corpusclean.readers.base import EXTRA, ReadOptions, ReadStats
 from corpusclean.readers.charset import decode_html
 from corpusclean.readers.expand import SAMPLE_INPUT, detect_format, expand_inputs, expand_root, sample_path
 from corpusclean.readers.hf import read_arrow
 from corpusclean.readers.identity import IdAssigner, several_inputs
 from corpusclean.readers.jsonl import read_jsonl
 from corpusclean.readers.parquet import read_parquet
+from corpusclean.readers.schema import CONFLICT, WHOLE_FILE, conform_rows, document_schema, probe_schema
 from corpusclean.readers.warc import read_warc
 
 Reader = Callable[[str, ReadOptions, ReadStats], Iterator[dict[str, Any]]]
@@ -107,16 +108,38 @@ def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[d
     return reader(path, as_options(options), stats)
 
 
+def _repaired(value: Any) -> tuple[Any, bool]:
+    """``value`` with lone surrogates in its strings (nested ones too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, False
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value), True
+    if isinstance(value, dict):
+        out, hit = {}, False
+        for k, v in value.items():
+            out[k], h = _repaired(v)
+            hit = hit or h
+        return (out, True) if hit else (value, False)
+    if isinstance(value, list):
+        pairs = [_repaired(v) for v in value]
+        return ([v for v, _ in pairs], True) if any(h for _, h in pairs) else (value, False)
+    return value, False
+
+
 def _repair_unicode(row: dict[str, Any]) -> str | None:
-    """Replace lone surrogates in ``row``'s strings by U+FFFD; the first field that had one."""
+    """Replace lone surrogates in ``row``'s strings (its extra fields' too) by U+FFFD; the first
+    field that had one."""
     bad = None
-    for key, value in row.items():
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                row[key] = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
-                bad = bad or key
+    for key, value in list(row.items()):
+        if key == EXTRA:
+            for k, v in list(value.items()):
+                value[k], hit = _repaired(v)
+                bad = bad or (k if hit else None)
+            continue
+        row[key], hit = _repaired(value) if isinstance(value, str) else (value, False)
+        bad = bad or (key if hit else None)
     return bad
 
 
@@ -134,19 +157,45 @@ class Chunk:
     stats: ReadStats
 
 
-def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool) -> Iterator[Chunk]:
+def _split(rows: list[dict[str, Any]], schema: pa.Schema, whole_file: bool,
+           stats: ReadStats) -> tuple[pa.Table, pa.Table]:
+    """Conform ``rows`` (in read order) to the run's ``schema``; (documents, rejections) tables."""
+    problems = conform_rows(rows, schema, whole_file)
+    docs, rejected = [], []
+    for row, problem in zip(rows, problems):
+        if "reason" not in row and problem is not None:
+            row["reason"], row["detail"] = CONFLICT, problem
+        if "reason" in row:
+            row["stage"] = "read"
+            stats.rejected[row["reason"]] += 1
+            rejected.append(row)
+        else:
+            stats.documents += 1
+            docs.append(row)
+    return _to_table(docs, schema), _to_table(rejected, rejected_schema(schema))
+
+
+def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool,
+                columns: pa.Schema | None = None) -> Iterator[Chunk]:
     """Split one file into chunks of ``shard_size`` rows (documents + rejections), in order.
 
     ``options`` is a :class:`ReadOptions` (or an object with its attribute names, such as the
-    config's input section). Chunk boundaries depend only on the file and ``shard_size``, so
-    shards are the same whatever the number of workers. A file with no records gives one empty
-    chunk (so it is accounted for). With ``strict``, damage raises :class:`InputError`.
+    config's input section). ``columns``: the run's extra columns
+    (:func:`~corpusclean.readers.schema.probe_schema`, decided once per run; None: probed from
+    this file alone); every chunk has :data:`DOC_SCHEMA` followed by them, and a record whose
+    field does not fit is rejected ``read.schema_conflict``. Chunk boundaries depend only on the
+    file and ``shard_size``, so shards are the same whatever the number of workers. A file with
+    no records gives one empty chunk (so it is accounted for). With ``strict``, damage raises
+    :class:`InputError`.
     """
     opts = as_options(options)
+    if columns is None:
+        columns = probe_schema([(path, fmt)], opts)
+    schema = document_schema(columns)
+    whole_file = fmt in WHOLE_FILE
     ids = IdAssigner(path, opts.qualify_ids, list(opts.roots))
     stats = ReadStats()
-    docs: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     index = 0
     for rec in read_file(path, fmt, opts, stats):
         rec["id"] = ids(rec.get("source_id"))
@@ -154,19 +203,15 @@ def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool
         if bad is not None and "reason" not in rec:
             rec["reason"] = "read.invalid_unicode"
             rec["detail"] = f"field {bad!r} holds a lone surrogate (shown as U+FFFD)"
-        if "reason" in rec:
-            rec["stage"] = "read"
-            stats.rejected[rec["reason"]] += 1
-            rejected.append(rec)
-        else:
-            stats.documents += 1
-            docs.append(rec)
-        if len(docs) + len(rejected) >= shard_size:
-            yield Chunk(index, _to_table(docs, DOC_SCHEMA), _to_table(rejected, READ_REJECTED_SCHEMA), stats.take())
+        rows.append(rec)
+        if len(rows) >= shard_size:
+            docs, rejected = _split(rows, schema, whole_file, stats)
+            yield Chunk(index, docs, rejected, stats.take())
             index += 1
-            docs, rejected = [], []
+            rows = []
     if strict and stats.errors:
         err = stats.errors[0]
         raise InputError(f"{err['file']}: damaged at byte {err['offset']}: {err['error']} (--strict)")
-    if docs or rejected or index == 0 or stats.errors or stats.skipped:
-        yield Chunk(index, _to_table(docs, DOC_SCHEMA), _to_table(rejected, READ_REJECTED_SCHEMA), stats.take())
+    if rows or index == 0 or stats.errors or stats.skipped:
+        docs, rejected = _split(rows, schema, whole_file, stats)
+        yield Chunk(index, docs, rejected, stats.take())

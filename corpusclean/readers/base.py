@@ -15,7 +15,6 @@ gives every row its run-unique ``id`` (see :mod:`corpusclean.readers.identity`).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,13 +74,13 @@ def rejection(path: str, reason: str, detail: str, **columns: Any) -> dict[str, 
     return {"source": path, **columns, "reason": reason, "detail": detail}
 
 
-def _meta(record: dict[str, Any], used: set[str]) -> str | None:
-    rest = {k: v for k, v in record.items() if k not in used}
-    return json.dumps(rest, ensure_ascii=False, default=str, sort_keys=True) if rest else None
-
-
 #: A record's field that lands in the ``date`` column, as a WARC record's ``WARC-Date`` does.
 DATE_FIELD = "date"
+#: A record's field read as the ``html`` column (a string).
+HTML_FIELD = "html"
+#: Key of a reader row holding the record's other fields (a dict), typed into extra columns by
+#: :func:`corpusclean.readers.schema.conform_rows`; never a column name.
+EXTRA = "__extra__"
 
 
 def _date(value: Any) -> str | None:
@@ -98,20 +97,28 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
     """A JSONL/Parquet/Arrow record (a mapping) as a document row or a rejection.
 
     The id field (any JSON scalar; integers too) becomes ``source_id`` as a string; a ``date``
-    field becomes the ``date`` column (like a WARC record's ``WARC-Date``); other fields are kept
-    as a JSON object in ``meta``.
+    field becomes the ``date`` column (like a WARC record's ``WARC-Date``); an ``html`` field the
+    ``html`` column (a string; another type is ``read.schema_conflict``); every other field is
+    kept under :data:`EXTRA` and becomes a typed column of its own
+    (:mod:`corpusclean.readers.schema`).
     """
     if not isinstance(record, dict):
         return rejection(path, "read.not_an_object", f"record is a JSON {type(record).__name__}")
     raw_id = record.get(opts.id_field)
     url = record.get(opts.url_field)
     text = record.get(opts.text_field)
-    used = {opts.id_field, opts.text_field, opts.url_field, DATE_FIELD}
+    own = {opts.id_field, opts.text_field, opts.url_field}
+    used = own | {DATE_FIELD, HTML_FIELD}
     base = {"source_id": str(raw_id) if raw_id not in (None, "") else None,
             "url": str(url) if url is not None else None, "source": path,
-            "date": _date(record.get(DATE_FIELD)) if DATE_FIELD not in used - {DATE_FIELD} else None,
-            "meta": _meta(record, used if DATE_FIELD not in (opts.id_field, opts.text_field, opts.url_field)
-                          else used - {DATE_FIELD})}
+            "date": _date(record.get(DATE_FIELD)) if DATE_FIELD not in own else None,
+            EXTRA: {k: v for k, v in record.items() if k not in used}}
+    html = record.get(HTML_FIELD) if HTML_FIELD not in own else None
+    if html is not None and not isinstance(html, str):
+        return {**base, "reason": "read.schema_conflict",
+                "detail": f"field 'html' is string in the run's input schema but {type(html).__name__} here"}
+    if html is not None:
+        base["html"] = html
     if not isinstance(text, str):
         what = "absent" if text is None else type(text).__name__
         return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}"}

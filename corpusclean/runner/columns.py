@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import pyarrow as pa
+
 from corpusclean.config import PipelineConfig, check_executor_packages
 from corpusclean.errors import ConfigError
 from corpusclean.stages.base import Stage, load_stages
 
 #: Columns every reader fills (``id`` always; ``url``/``source``/``date`` where the input has them).
-COMMON_COLUMNS = ("id", "url", "source", "date", "meta", "source_id")
+COMMON_COLUMNS = ("id", "url", "source", "date", "source_id")
 
 
 def _format_columns() -> dict[str, tuple[str, ...]]:
@@ -75,11 +77,16 @@ def check_config_columns(config: PipelineConfig, files: Sequence[tuple[str, str]
         check_columns(stages, [fmt], inputs=name)
 
 
-def check_runnable(config: PipelineConfig, files: Sequence[tuple[str, str]]) -> None:
+def check_runnable(config: PipelineConfig, files: Sequence[tuple[str, str]]) -> pa.Schema:
     """Everything checked before a run starts that the config alone cannot tell: the executor's
-    packages (``--executor`` may have changed it) and the columns each input format carries."""
+    packages (``--executor`` may have changed it), the columns each input format carries and the
+    input's own fields (:func:`~corpusclean.runner.inputs.input_schema`). Returns the run's extra
+    columns (a schema); raises ``ConfigError``/``SchemaError`` (exit code 2)."""
+    from corpusclean.runner.inputs import input_schema
+
     check_executor_packages(config.executor)
     check_config_columns(config, files)
+    return input_schema(config, list(files))
 
 
 __all__ = ["check_runnable", "COMMON_COLUMNS", "check_columns", "check_config_columns", "providers"]

@@ -19,12 +19,15 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from corpusclean.config import PipelineConfig, diff_configs
 from corpusclean.errors import ConfigError, RunError
 from corpusclean.executors import make_executor
 from corpusclean.io.storage import rmtree
 from corpusclean.output.run_folder import _STAGE_FOLDER, FINAL, MANIFEST, REPORT, STATE_DIR, STATS, RunFolder
 from corpusclean.readers import expand_inputs
+from corpusclean.readers.schema import schema_changes, schema_to_json
 from corpusclean.runner.columns import check_runnable
 from corpusclean.runner.global_step import reduce_global
 from corpusclean.runner.inputs import check_overlap, describe_inputs, input_changes
@@ -103,14 +106,16 @@ def _clear(out: RunFolder) -> None:
             p.unlink()
 
 
-def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwrite: bool) -> dict[str, Any]:
+def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwrite: bool,
+                   columns: pa.Schema | None = None) -> dict[str, Any]:
     """Create, resume or (with ``overwrite``) restart the output folder; return the manifest.
 
     Refuses (:class:`RunError`, before anything is written or deleted): an input inside the
     output or an output an input would read back (:func:`~corpusclean.runner.inputs.check_overlap`);
     a non-empty folder without a corpusclean manifest; with ``overwrite``, a folder holding files
     corpusclean does not write; without it, a run of another config or of changed input files
-    (:func:`~corpusclean.runner.inputs.input_changes`). A folder holding only a killed run's
+    (:func:`~corpusclean.runner.inputs.input_changes`) or of another input schema (``columns``: the
+    run's extra columns, recorded as ``input_schema``). A folder holding only a killed run's
     temporary files counts as empty. Call with the folder's :class:`OutputLock` held.
     """
     assert config.output is not None
@@ -135,6 +140,8 @@ def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwri
                 old_data["input"] = {k: v for k, v in old_data["input"].items() if k != "paths"}
             changes = diff_configs(old_data, {k: new_data.get(k) for k in keys})
         changes += input_changes(old.get("inputs", []), inputs)
+        schema = schema_to_json(columns if columns is not None else pa.schema([]))
+        changes += schema_changes(old.get("input_schema"), schema)
         if not overwrite and changes:
             raise RunError(f"{out}: holds a run with a different config; changed: {'; '.join(changes)}. "
                            "Use --overwrite to start over")
@@ -159,6 +166,7 @@ def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwri
         "fingerprint": config.fingerprint(),
         "config": config.to_dict(),
         "inputs": inputs,
+        "input_schema": schema_to_json(columns if columns is not None else pa.schema([])),
         "stages": [{"index": s.index, "name": s.name, "folder": s.folder, "params": s.plain_params}
                    for s in config.stages],
         "segments": {},
@@ -178,7 +186,7 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
-    check_runnable(config, files)  # missing extras, HTML input without extract: one line, exit 2
+    columns = check_runnable(config, files)  # missing extras, HTML input without extract, schema conflicts: exit 2
     check_overlap(config.input.paths, files, config.output)
     out = RunFolder(config.output)
     lock = None
@@ -190,15 +198,15 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
         lock = OutputLock(out.root)
         lock.acquire()
     try:
-        return _run_locked(config, out, files, overwrite, progress, executor)
+        return _run_locked(config, out, files, overwrite, progress, executor, columns)
     finally:
         if lock is not None:
             lock.release()
 
 
 def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, str]], overwrite: bool,
-                progress: bool, executor: Executor | None) -> dict[str, Any]:
-    manifest = prepare_output(config, files, overwrite)
+                progress: bool, executor: Executor | None, columns: pa.Schema | None = None) -> dict[str, Any]:
+    manifest = prepare_output(config, files, overwrite, columns)
     files = [(i["path"], i["format"]) for i in manifest["inputs"]]
     segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
@@ -242,7 +250,7 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
         for i, (path, fmt) in enumerate(files):
             if i not in finished:
                 prefix = f"{i:05d}-"
-                tasks.append(Task(str(out.root), seg.index, file=(i, path, fmt),
+                tasks.append(Task(str(out.root), seg.index, file=(i, path, fmt), columns=manifest.get("input_schema"),
                                   done=[k for k in done if k.startswith(prefix)]))
     else:
         tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]

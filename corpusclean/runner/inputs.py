@@ -19,6 +19,10 @@ shard keys), and says what changed. Two files are the same when
 
 A file rewritten in place (new mtime) is a change, even with the same size.
 
+*Which columns they carry.* :func:`input_schema` probes the input files once, before pass 1, for
+the run's extra columns (:mod:`corpusclean.readers.schema`); the manifest records them and a
+resumed run refuses to go on when a new probe differs.
+
 *Where inputs may not be.* :func:`check_overlap` refuses an input file inside the output folder
 and an output folder inside an input folder or under an input glob that would match the run's
 own files, before anything is written or deleted.
@@ -30,11 +34,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import xxhash
 
 from corpusclean.errors import RunError
 from corpusclean.io.storage import as_path, is_remote
 from corpusclean.readers.expand import glob_matches
+from corpusclean.readers.schema import probe_schema, signal_columns
 
 #: Bytes read from each end of a file for :func:`content_digest`.
 DIGEST_EDGE = 1 << 20
@@ -146,6 +152,16 @@ def input_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
     return changes
 
 
+def input_schema(config: Any, files: list[tuple[str, str]] | Any) -> pa.Schema:
+    """The extra columns of a run of ``config`` over ``files`` ((path, format) pairs): the input
+    fields that are not document columns, typed (:func:`~corpusclean.readers.schema.probe_schema`).
+
+    Raises :class:`~corpusclean.errors.SchemaError` (exit code 2) for Parquet/Arrow files whose
+    types conflict and for a field named like a column corpusclean or one of the config's stages fills.
+    """
+    return probe_schema(list(files), config.input, signal_columns(s.name for s in config.stages))
+
+
 # --------------------------------------------------------------------------------- overlap
 def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
@@ -193,4 +209,4 @@ def check_overlap(raw_inputs: list[str], files: list[tuple[str, str]], output: s
 
 
 __all__ = ["DIGEST_EDGE", "check_overlap", "content_digest", "describe_file", "describe_inputs",
-           "input_changes"]
+           "input_changes", "input_schema"]

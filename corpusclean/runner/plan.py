@@ -77,6 +77,9 @@ class Task:
     shard: str | None = None
     #: Shards of this file already complete (skipped when the file is read again on resume).
     done: list[str] = field(default_factory=list)
+    #: The run's extra input columns (the manifest's ``input_schema``,
+    #: :func:`corpusclean.readers.schema.schema_to_json`), for tasks that read input files.
+    columns: dict[str, Any] | None = None
 
 
 __all__ = ["Segment", "Task", "plan_segments", "stage_kinds"]

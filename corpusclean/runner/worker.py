@@ -32,6 +32,7 @@ from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
 from corpusclean.readers import read_chunks
+from corpusclean.readers.schema import schema_from_json
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.runner.progress import InputTicker, Tick
 from corpusclean.stages.base import GlobalStage, Stage
@@ -145,7 +146,9 @@ class ShardRunner:
     def _source(self, task: Task, seg: Segment, output: RunFolder) -> Iterator[tuple[str, pa.Table, dict | None]]:
         if task.file is not None:
             file_index, path, fmt = task.file
-            for chunk in read_chunks(path, fmt, self.config.input, self.config.shard_size, self.config.strict):
+            columns = schema_from_json(task.columns)  # the run's input schema, probed once by the driver
+            for chunk in read_chunks(path, fmt, self.config.input, self.config.shard_size, self.config.strict,
+                                     columns):
                 key = shard_key(file_index, chunk.index)
                 info = None
                 if seg.index == 0:
