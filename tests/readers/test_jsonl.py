@@ -31,7 +31,7 @@ def test_jsonl_plain_gzip_zstd_with_field_names(tmp_path: Path, suffix: str) -> 
     docs = chunk.docs.to_pylist()
     assert [d["id"] for d in docs] == ["7", f"{p}#1"]
     assert [d["source_id"] for d in docs] == ["7", None]
-    assert docs[0]["url"] == "http://x" and json.loads(docs[0]["meta"]) == {"lang": "en"}
+    assert docs[0]["url"] == "http://x" and [d["lang"] for d in docs] == ["en", None]  # a typed column
     assert chunk.rejected.column("reason").to_pylist() == [
         "read.invalid_json", "read.not_an_object", "read.missing_text", "read.invalid_utf8"]
     assert chunk.stats.errors == []
@@ -86,7 +86,7 @@ def test_lone_surrogate_is_that_records_rejection(tmp_path: Path, field: str) ->
     assert chunk.docs.column("text").to_pylist() == ["before", "end"]
     rej = chunk.rejected.to_pylist()
     assert [r["reason"] for r in rej] == ["read.invalid_unicode"] * 2
-    column = {"extra": "meta", "id": "source_id"}.get(field, field)  # other fields are kept in meta
+    column = {"id": "source_id"}.get(field, field)  # other fields are columns of their own
     assert rej[0]["detail"] == f"field {column!r} holds a lone surrogate (shown as U+FFFD)"
     assert "\ufffd" in (rej[1]["text"]) and "😀" in rej[1]["text"]
 
