@@ -17,8 +17,9 @@ the same columns in the same order:
   ``pyarrow.array`` (ints + floats -> ``double``, objects -> ``struct`` with the union of their
   keys, arrays -> ``list``; ISO dates stay strings); files are merged as above. A field whose
   sampled values disagree (``1`` and ``"a"``) keeps the type seen first; a JSONL type that cannot
-  merge with a Parquet file's keeps the Parquet type. A field that is null (or ``{}``/``[]``) in
-  every sampled line has type ``null``.
+  merge with a Parquet file's keeps the Parquet type. A field that is null (or ``{}``) in every
+  sampled line has type ``null``; ``[]`` alone is ``list<null>``. An empty object ``{}`` is stored
+  as null (Parquet cannot store a struct without fields).
 
 At read time (:func:`conform_rows`) each record's fields are checked against the run's schema. A
 value that fits (an int where the schema says ``double``, a struct lacking some keys) is stored
@@ -294,6 +295,15 @@ def _column(values: list[Any], t: pa.DataType, whole_file: bool) -> tuple[pa.Arr
         return None, bad
 
 
+def _no_empty_objects(value: Any) -> Any:
+    """``value`` with ``{}`` (at any depth) as None: Parquet cannot store a struct without fields."""
+    if isinstance(value, dict):
+        return {k: _no_empty_objects(v) for k, v in value.items()} if value else None
+    if isinstance(value, list):
+        return [_no_empty_objects(v) for v in value]
+    return value
+
+
 def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema, whole_file: bool) -> list[str | None]:
     """Check every row's extra fields (``row[EXTRA]``) against the run's ``schema`` (document
     columns + extras) in place: each row's extras become top-level values of the schema's columns.
@@ -309,6 +319,8 @@ def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema, whole_file: bool
     for i, row in enumerate(rows):
         fields = row.pop(EXTRA, None) or {}
         for k, v in fields.items():
+            if not whole_file and isinstance(v, (dict, list)):
+                v = _no_empty_objects(v)
             if k in known:
                 row[k] = v
             elif v is not None and problems[i] is None:
