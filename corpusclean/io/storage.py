@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import IO, Any, Union
 
 import pyarrow.fs as pafs
+from pyarrow.lib import ArrowNotImplementedError
+
+from corpusclean.errors import RunError
 
 
 def is_remote(path: str | os.PathLike[str] | RemotePath) -> bool:
@@ -42,23 +45,45 @@ def is_remote(path: str | os.PathLike[str] | RemotePath) -> bool:
     return "://" in s and s.split("://", 1)[0].isidentifier()
 
 
+def _pyarrow_filesystem(uri: str) -> pafs.FileSystem:
+    """pyarrow's own filesystem for ``uri`` (raises ``ArrowNotImplementedError`` when pyarrow was
+    built without it, ``OSError`` and others when it cannot be built)."""
+    return pafs.FileSystem.from_uri(uri)[0]
+
+
+def _first_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
 @functools.lru_cache(maxsize=32)
 def _filesystem(scheme: str, netloc: str) -> pafs.FileSystem:
-    """One filesystem object per (scheme, bucket) and process (S3 clients are costly to build)."""
+    """One filesystem object per (scheme, bucket) and process (S3 clients are costly to build).
+
+    Raises :class:`~corpusclean.errors.RunError` with one line: pyarrow's own error when its
+    filesystem for the scheme exists but cannot be built (no network, no credentials, a bucket
+    that does not resolve); "install …" only when the package implementing the scheme is missing.
+    """
     uri = f"{scheme}://{netloc}/"
     if scheme == "file":
         return pafs.LocalFileSystem()
     if scheme in ("s3", "gs", "gcs", "hdfs", "viewfs", "abfs", "abfss"):
         try:
-            return pafs.FileSystem.from_uri(uri)[0]
-        except Exception:  # pyarrow built without this filesystem: try fsspec
+            return _pyarrow_filesystem(uri)
+        except ArrowNotImplementedError:  # pyarrow built without this filesystem: try fsspec
             pass
+        except Exception as e:  # the filesystem exists but cannot be built: say why, not "install"
+            raise RunError(f"{uri}: cannot open the {scheme} filesystem: {_first_line(e)}") from None
     try:
         import fsspec
     except ImportError:
-        raise ValueError(f"{uri}: no filesystem for {scheme!r} (pip install fsspec and its "
-                         f"{scheme} implementation)") from None
-    fs = fsspec.filesystem(scheme)
+        raise RunError(f"{uri}: no filesystem for {scheme!r} (pip install fsspec and its "
+                       f"{scheme} implementation)") from None
+    try:
+        fs = fsspec.filesystem(scheme)
+    except ImportError as e:  # fsspec knows the scheme, its implementation is not installed
+        raise RunError(f"{uri}: no filesystem for {scheme!r}: {_first_line(e)}") from None
+    except Exception as e:  # an unknown protocol, or an implementation that fails to start
+        raise RunError(f"{uri}: cannot open the {scheme} filesystem: {_first_line(e)}") from None
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs))
 
 
