@@ -11,13 +11,16 @@
   read once; the listing is sorted by path.
 
 Every problem (a missing path, a folder with no input files, an unreadable sub-folder, an
-unknown extension) is an :class:`~corpusclean.errors.InputError` with a one-line message.
+unknown extension, a FIFO, socket or device given or found in a folder — never opened, since
+opening a FIFO blocks and a run reads each file more than once) is an
+:class:`~corpusclean.errors.InputError` with a one-line message.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from pathlib import Path
 
 from corpusclean.errors import InputError
@@ -37,6 +40,20 @@ def sample_path() -> Path:
 def expand_root(raw: str) -> str:
     """An input path as the run reads it: ``@sample`` its file, ``~`` expanded."""
     return str(sample_path()) if raw == SAMPLE_INPUT else os.path.expanduser(raw)
+
+
+_SPECIAL = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"),
+            (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+
+
+def special_kind(path: str) -> str | None:
+    """What a local path is when it is neither a regular file nor a folder (``FIFO (named pipe)``,
+    ``socket``, a device), from ``os.stat`` alone: it is never opened (opening a FIFO blocks)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return next((name for test, name in _SPECIAL if test(mode)), None)
 
 
 def detect_format(path: str) -> str | None:
@@ -137,9 +154,17 @@ def expand_inputs(paths: list[str], fmt: str = "auto") -> list[tuple[str, str]]:
                 raise InputError(f"{raw}: no file matches this pattern")
         elif os.path.isfile(p):
             found = [p]
+        elif special_kind(p):
+            found = [p]  # refused below, with what it is
+        elif os.path.islink(p):
+            raise InputError(f"{raw}: broken symbolic link (to {os.readlink(p)})")
         else:
             raise InputError(f"{raw}: no such file or folder")
         for f in found:
+            kind_of_file = None if is_remote(f) else special_kind(f)
+            if kind_of_file is not None:
+                raise InputError(f"{f}: not a regular file: {kind_of_file}; a run reads each input more than "
+                                 "once (schema probe, resume): copy the stream to a file first")
             kind = fmt if fmt != "auto" else detect_format(f)
             if kind is None:
                 raise InputError(f"{f}: cannot tell the format from the extension; "
