@@ -37,7 +37,6 @@ def test_unknown_top_level_and_nested_keys() -> None:
     assert err({"input": {"paths": ["a"], "formt": "warc"}}).startswith("input.formt: unknown key")
     assert err({"input": {"format": "csv"}}) == (
         "input.format: expected one of 'auto', 'warc', 'wet', 'jsonl', 'parquet', got 'csv'")
-    assert err({"workers": 0}) == "workers: expected a positive integer, got 0"
     assert err({"stages": {"extract": {}}}).startswith("stages: expected a list")
     assert err({"stages": [{"a": {}, "b": {}}]}).startswith("stages[0]: expected a mapping with one stage name")
     assert err({"executor": "spark"}) == "executor.kind: expected one of 'local', 'ray', got 'spark'"
@@ -85,6 +84,7 @@ def test_workers_live_under_executor_and_the_old_key_is_a_deprecated_alias() -> 
     assert old.executor.workers == 2 and "workers" not in old.to_dict()
     assert err({"executor": {"workers": 0}}) == "executor.workers: expected a positive integer, got 0"
     assert err({"workers": "two"}) == "workers: expected an integer, got 'two'"
+    assert err({"workers": 0}) == "workers: expected a positive integer, got 0"
     assert err({"workers": 2, "executor": {"workers": 3}}) == (
         "workers: 2 contradicts executor.workers: 3 (keep only executor.workers)")
     assert err({"executor": {"kind": "local", "threads": 2}}).startswith("executor.threads: unknown key")

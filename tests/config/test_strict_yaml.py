@@ -22,15 +22,15 @@ def _cfg(tmp_path: Path, text: str) -> Path:
 
 
 # The handed case (shared/cases/config-duplicate-keys): a '-' forgotten before the second stage.
-STAGE_TWICE = "workers: 1\nstages:\n  - gopher_quality: {min_doc_words: 50}\n    gopher_quality: {min_doc_words: 100}\n"
-PARAM_TWICE = "workers: 1\nstages:\n  - gopher_quality: {min_doc_words: 50, min_doc_words: 100}\n"
+STAGE_TWICE = "executor: {workers: 1}\nstages:\n  - gopher_quality: {min_doc_words: 50}\n    gopher_quality: {min_doc_words: 100}\n"
+PARAM_TWICE = "executor: {workers: 1}\nstages:\n  - gopher_quality: {min_doc_words: 50, min_doc_words: 100}\n"
 
 
 @pytest.mark.parametrize("text, message", [
     (STAGE_TWICE, "stages[0]: 'gopher_quality' appears twice in one entry (line 3, column 5 and line 4, column 5)"),
     (PARAM_TWICE, "stages[0].gopher_quality: 'min_doc_words' appears twice (line 3, column 22 and line 3, column 41)"),
     # variants of the kind: a top-level key twice, a block-style parameter twice, a nested input key
-    ("workers: 1\nshard_size: 10\nworkers: 2\n", "config: 'workers' appears twice"),
+    ("shard_size: 5\nstrict: true\nshard_size: 10\n", "config: 'shard_size' appears twice"),
     ("stages:\n  - gopher_quality:\n      min_doc_words: 50\n      min_doc_words: 60\n",
      "stages[0].gopher_quality: 'min_doc_words' appears twice (line 3, column 7 and line 4, column 7)"),
     ("input:\n  paths: [a.jsonl]\n  text_field: body\n  text_field: text\n", "input: 'text_field' appears twice"),

@@ -34,7 +34,7 @@ def test_case_read_arc(tmp_path: Path) -> None:
     (tmp_path / "input.arc.gz").write_bytes(b"".join(gzip.compress(r, mtime=0) for r in [head, *recs]))
     out = tmp_path / "out"
     run(parse_config({"input": [str(tmp_path / "input.arc"), str(tmp_path / "input.arc.gz")], "output": str(out),
-                      "workers": 1, "stages": [{"extract": {}}]}), progress=False)
+                      "executor": {"workers": 1}, "stages": [{"extract": {}}]}), progress=False)
     texts = [r["text"] for r in rows(out / "final")]
     assert len(texts) == 4
     assert [t.split("\n")[0] for t in texts] == ["Opening hours", "New books this month"] * 2
@@ -52,7 +52,7 @@ def test_case_read_angle_bracket_uri(tmp_path: Path) -> None:
                            .replace(b"WARC/1.1", b"WARC/1.0"))
     synth.write_warc(str(tmp_path / "input.warc.gz"), records)
     out = tmp_path / "out"
-    run(parse_config({"input": str(tmp_path / "input.warc.gz"), "output": str(out), "workers": 1,
+    run(parse_config({"input": str(tmp_path / "input.warc.gz"), "output": str(out), "executor": {"workers": 1},
                       "stages": [{"url_filter": {}}, {"extract": {}}, {"domain_cap": {"max_per_domain": 1}}]}),
         progress=False)
     (blocked,) = rows(out / "01_url_filter" / "rejected")

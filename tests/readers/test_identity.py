@@ -36,7 +36,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def run_dedup(tmp_path: Path, inputs: list[Path], stage: str) -> tuple[list[dict], list[dict]]:
     out = tmp_path / f"out-{stage}"
-    cfg = parse_config({"input": [str(p) for p in inputs], "output": str(out), "workers": 1,
+    cfg = parse_config({"input": [str(p) for p in inputs], "output": str(out), "executor": {"workers": 1},
                         "stages": [{stage: {}}]})
     run(cfg, progress=False)
     folder = out / f"01_{stage}"
@@ -79,7 +79,7 @@ def test_same_warc_under_two_names_and_domain_cap(tmp_path: Path) -> None:
     b = tmp_path / "b.warc.gz"
     shutil.copy(a, b)
     out = tmp_path / "out"
-    cfg = parse_config({"input": [str(a), str(b)], "output": str(out), "workers": 1,
+    cfg = parse_config({"input": [str(a), str(b)], "output": str(out), "executor": {"workers": 1},
                         "stages": [{"extract": {}}, {"exact_dedup": {}}, {"domain_cap": {"max_per_domain": 1}}]})
     run(cfg, progress=False)
     dedup_rej = rows(out / "02_exact_dedup" / "rejected")
