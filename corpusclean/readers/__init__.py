@@ -108,43 +108,45 @@ def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[d
     return reader(path, as_options(options), stats)
 
 
-def _repaired(value: Any) -> tuple[Any, bool]:
-    """``value`` with lone surrogates in its strings (nested ones too) replaced by U+FFFD."""
-    if isinstance(value, str):
+def _has_surrogate(value: Any) -> bool:
+    """True when a string in ``value`` (nested ones too) holds a lone surrogate (ASCII: fast no)."""
+    if type(value) is str:
+        if value.isascii():
+            return False
         try:
             value.encode("utf-8")
-            return value, False
+            return False
         except UnicodeEncodeError:
-            return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value), True
+            return True
+    if type(value) is dict:
+        return any(_has_surrogate(v) for v in value.values())
+    if type(value) is list:
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _repaired(value: Any) -> Any:
+    """``value`` with lone surrogates in its strings (nested ones too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
     if isinstance(value, dict):
-        out, hit = {}, False
-        for k, v in value.items():
-            out[k], h = _repaired(v)
-            hit = hit or h
-        return (out, True) if hit else (value, False)
+        return {k: _repaired(v) for k, v in value.items()}
     if isinstance(value, list):
-        pairs = [_repaired(v) for v in value]
-        return ([v for v, _ in pairs], True) if any(h for _, h in pairs) else (value, False)
-    return value, False
+        return [_repaired(v) for v in value]
+    return value
 
 
 def _repair_unicode(row: dict[str, Any]) -> str | None:
     """Replace lone surrogates in ``row``'s strings (its extra fields' too) by U+FFFD; the first
     field that had one."""
     bad = None
-    for key, value in list(row.items()):
-        if key == EXTRA:
-            for k, v in list(value.items()):
-                value[k], hit = _repaired(v)
-                bad = bad or (k if hit else None)
-            continue
-        row[key], hit = _repaired(value) if isinstance(value, str) else (value, False)
-        bad = bad or (key if hit else None)
+    for key, value in row.items():
+        fields = value if key == EXTRA else {key: value}
+        for k, v in fields.items():
+            if _has_surrogate(v):
+                fields[k] = _repaired(v)
+                bad = bad or k
     return bad
-
-
-def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema)
 
 
 @dataclass
@@ -160,19 +162,23 @@ class Chunk:
 def _split(rows: list[dict[str, Any]], schema: pa.Schema, whole_file: bool,
            stats: ReadStats) -> tuple[pa.Table, pa.Table]:
     """Conform ``rows`` (in read order) to the run's ``schema``; (documents, rejections) tables."""
-    problems = conform_rows(rows, schema, whole_file)
-    docs, rejected = [], []
-    for row, problem in zip(rows, problems):
+    problems, extras = conform_rows(rows, schema, whole_file)
+    keep, drop = [], []
+    for i, (row, problem) in enumerate(zip(rows, problems)):
         if "reason" not in row and problem is not None:
             row["reason"], row["detail"] = CONFLICT, problem
         if "reason" in row:
             row["stage"] = "read"
             stats.rejected[row["reason"]] += 1
-            rejected.append(row)
+            drop.append(i)
         else:
             stats.documents += 1
-            docs.append(row)
-    return _to_table(docs, schema), _to_table(rejected, rejected_schema(schema))
+            keep.append(i)
+    full = rejected_schema(schema)
+    table = pa.table({f.name: extras[f.name] if f.name in extras else pa.array([r.get(f.name) for r in rows], f.type)
+                      for f in full}, schema=full)
+    return (table.take(pa.array(keep, pa.int64())).select(schema.names),
+            table.take(pa.array(drop, pa.int64())))
 
 
 def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool,

@@ -44,7 +44,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from corpusclean.document import DOC_SCHEMA, rejected_schema
+from corpusclean.document import DOC_SCHEMA
 from corpusclean.errors import SchemaError
 from corpusclean.readers.base import DATE_FIELD, EXTRA, HTML_FIELD, ReadOptions, ReadStats
 
@@ -304,44 +304,43 @@ def _no_empty_objects(value: Any) -> Any:
     return value
 
 
-def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema, whole_file: bool) -> list[str | None]:
-    """Check every row's extra fields (``row[EXTRA]``) against the run's ``schema`` (document
-    columns + extras) in place: each row's extras become top-level values of the schema's columns.
+def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema,
+                 whole_file: bool) -> tuple[list[str | None], dict[str, pa.Array]]:
+    """Check every row's extra fields (``row[EXTRA]``, removed here) against the run's ``schema``
+    (document columns + extras).
 
-    Returns, per row, the detail of a ``read.schema_conflict`` (None: the row fits); a field that
-    does not fit is set to null in that row. ``whole_file``: the rows come from Parquet/Arrow
-    files (their values are stored with the run's type, not re-inferred from Python values).
+    Returns, per row, the detail of a ``read.schema_conflict`` (None: the row fits), and the
+    extra columns over all ``rows`` (a value that does not fit is null there). ``whole_file``: the
+    rows come from Parquet/Arrow files (their values are stored with the run's type, not
+    re-inferred from Python values).
     """
     names = {f.name for f in DOC_SCHEMA}
     extras = [f for f in schema if f.name not in names]
     known = {f.name for f in extras}
     problems: list[str | None] = [None] * len(rows)
+    values: dict[str, list[Any]] = {f.name: [None] * len(rows) for f in extras}
     for i, row in enumerate(rows):
-        fields = row.pop(EXTRA, None) or {}
-        for k, v in fields.items():
+        for k, v in (row.pop(EXTRA, None) or {}).items():
             if not whole_file and isinstance(v, (dict, list)):
                 v = _no_empty_objects(v)
             if k in known:
-                row[k] = v
+                values[k][i] = v
             elif v is not None and problems[i] is None:
                 vt = value_type(v)
                 problems[i] = (f"field {k!r} ({vt or type(v).__name__}) is not in the run's input schema "
                                f"(not in any input file's schema or sampled lines)")
+    arrays: dict[str, pa.Array] = {}
     for f in extras:
-        values = [r.get(f.name) for r in rows]
-        _, bad = _column(values, f.type, whole_file)
+        col = values[f.name]
+        arr, bad = _column(col, f.type, whole_file)
         for i, got in bad.items():
-            rows[i][f.name] = None
+            col[i] = None
             if problems[i] is None:
                 problems[i] = f"field {f.name!r} is {f.type} in the run's input schema but {got} here"
-    return problems
-
-
-def rejected_read_schema(schema: pa.Schema) -> pa.Schema:
-    """The schema of ``00_read/rejected`` for documents of ``schema``."""
-    return rejected_schema(schema)
+        arrays[f.name] = arr if arr is not None else pa.array(col, f.type)
+    return problems, arrays
 
 
 __all__ = ["CONFLICT", "SAMPLE_BYTES", "SAMPLE_LINES", "conform_rows", "document_schema", "fits", "merge_type",
-           "probe_file", "probe_schema", "rejected_read_schema", "reserved_columns", "schema_changes",
+           "probe_file", "probe_schema", "reserved_columns", "schema_changes",
            "schema_from_json", "schema_to_json", "signal_columns", "value_type"]
