@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from corpusclean.document import DOC_SCHEMA, rejected_schema
 from corpusclean.errors import InputError
-from corpusclean.readers.base import EXTRA, ReadOptions, ReadStats
+from corpusclean.readers.base import EXTRA, ReadOptions, ReadStats, has_surrogate, repaired
 from corpusclean.readers.charset import decode_html
 from corpusclean.readers.expand import SAMPLE_INPUT, detect_format, expand_inputs, expand_root, sample_path
 from corpusclean.readers.hf import read_arrow
@@ -108,43 +108,15 @@ def read_file(path: str, fmt: str, options: Any, stats: ReadStats) -> Iterator[d
     return reader(path, as_options(options), stats)
 
 
-def _has_surrogate(value: Any) -> bool:
-    """True when a string in ``value`` (nested ones too) holds a lone surrogate (ASCII: fast no)."""
-    if type(value) is str:
-        if value.isascii():
-            return False
-        try:
-            value.encode("utf-8")
-            return False
-        except UnicodeEncodeError:
-            return True
-    if type(value) is dict:
-        return any(_has_surrogate(v) for v in value.values())
-    if type(value) is list:
-        return any(_has_surrogate(v) for v in value)
-    return False
-
-
-def _repaired(value: Any) -> Any:
-    """``value`` with lone surrogates in its strings (nested ones too) replaced by U+FFFD."""
-    if isinstance(value, str):
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
-    if isinstance(value, dict):
-        return {k: _repaired(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_repaired(v) for v in value]
-    return value
-
-
 def _repair_unicode(row: dict[str, Any]) -> str | None:
     """Replace lone surrogates in ``row``'s strings (its extra fields' too) by U+FFFD; the first
     field that had one."""
     bad = None
     for key, value in row.items():
-        fields = value if key == EXTRA else {key: value}
-        for k, v in fields.items():
-            if _has_surrogate(v):
-                fields[k] = _repaired(v)
+        fields = value if key == EXTRA else row
+        for k in (value if key == EXTRA else (key,)):
+            if has_surrogate(fields[k]):
+                fields[k] = repaired(fields[k])
                 bad = bad or k
     return bad
 

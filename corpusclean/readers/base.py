@@ -69,6 +69,34 @@ class ReadStats:
         log.warning("%s: damaged at byte %d: %s", path, offset, message)
 
 
+def has_surrogate(value: Any) -> bool:
+    """True when a string in ``value`` (nested ones too) holds a lone surrogate (ASCII: fast no)."""
+    if type(value) is str:
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+            return False
+        except UnicodeEncodeError:
+            return True
+    if type(value) is dict:
+        return any(has_surrogate(v) for v in value.values())
+    if type(value) is list:
+        return any(has_surrogate(v) for v in value)
+    return False
+
+
+def repaired(value: Any) -> Any:
+    """``value`` with lone surrogates in its strings (nested ones too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    if isinstance(value, dict):
+        return {k: repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [repaired(v) for v in value]
+    return value
+
+
 def rejection(path: str, reason: str, detail: str, **columns: Any) -> dict[str, Any]:
     """A read-time rejection row (``stage`` is filled in by ``read_chunks``)."""
     return {"source": path, **columns, "reason": reason, "detail": detail}

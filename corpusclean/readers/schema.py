@@ -46,7 +46,15 @@ import pyarrow as pa
 
 from corpusclean.document import DOC_SCHEMA
 from corpusclean.errors import SchemaError
-from corpusclean.readers.base import DATE_FIELD, EXTRA, HTML_FIELD, ReadOptions, ReadStats
+from corpusclean.readers.base import (
+    DATE_FIELD,
+    EXTRA,
+    HTML_FIELD,
+    ReadOptions,
+    ReadStats,
+    has_surrogate,
+    repaired,
+)
 
 #: Records sampled from the start of each JSON Lines file to type its fields.
 SAMPLE_LINES = 1000
@@ -122,7 +130,7 @@ def _sample_jsonl(path: str, opts: ReadOptions) -> dict[str, pa.DataType]:
     try:
         for row in itertools.islice(rows, SAMPLE_LINES):
             for k, v in (row.get(EXTRA) or {}).items():
-                values.setdefault(k, []).append(v)
+                values.setdefault(k, []).append(repaired(v) if has_surrogate(v) else v)
             if stats.bytes >= SAMPLE_BYTES:
                 break
     finally:

@@ -166,3 +166,23 @@ def test_schema_changes_say_what_changed() -> None:
                                         "input column 'a': int64 -> double"]
     assert schema_changes(old, old) == []
     assert "older corpusclean" in schema_changes(None, new)[0]
+
+
+def test_lone_surrogate_inside_a_nested_field_is_repaired_and_rejected(tmp_path: Path) -> None:
+    p = tmp_path / "s.jsonl"
+    p.write_text('{"text": "a", "tags": ["ok", "bad \\ud800"], "m": {"k": "x"}}\n{"text": "b", "tags": [], "m": {"k": "y"}}\n')
+    (chunk,) = read_chunks(str(p), "jsonl", ReadOptions(), 100, False)
+    (rej,) = chunk.rejected.to_pylist()
+    assert rej["reason"] == "read.invalid_unicode" and rej["detail"].startswith("field 'tags'")
+    assert rej["tags"] == ["ok", "bad \ufffd"] and chunk.docs.column("m").to_pylist() == [{"k": "y"}]
+
+
+def test_arrow_ipc_columns_keep_their_types(tmp_path: Path) -> None:
+    table = pa.table({"text": ["a b"], "score": pa.array([0.5], pa.float32()),
+                      "labels": pa.array([{"x": 1}], pa.struct([("x", pa.int8())]))})
+    with pa.OSFile(str(tmp_path / "d.arrow"), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    (chunk,) = read_chunks(str(tmp_path / "d.arrow"), "arrow", ReadOptions(), 100, False)
+    assert chunk.docs.schema.field("score").type == pa.float32()
+    assert chunk.docs.schema.field("labels").type == pa.struct([("x", pa.int8())])
+    assert chunk.docs.column("labels").to_pylist() == [{"x": 1}]
