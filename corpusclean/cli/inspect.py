@@ -19,7 +19,6 @@ from corpusclean.whatif.output import READ_FOLDER, RunOutput, parquet_file
 
 #: Columns shown by name, not as signals.
 FIELDS = ("url", "stage", "reason", "detail")
-NOT_SIGNALS = frozenset({"id", *FIELDS, "text", "source", "meta", "html", "source_id"})
 
 
 @click.command("inspect")
@@ -45,6 +44,8 @@ def command(output: str, stage: str, rejected: bool, reason: str | None, limit: 
     folder = matches[0]
     info = next((s for s in run.stages if s.folder == folder), None)
     own = set(info.columns()) if info is not None else set()
+    # signals are the stages' own columns; document columns and the input's extra columns are not
+    signal_names = {c for s in run.stages for c in s.columns()}
     if reason or folder == READ_FOLDER:
         rejected = True
     files = run.rejected_files(folder) if rejected else run.kept_files(folder)
@@ -77,16 +78,17 @@ def command(output: str, stage: str, rejected: bool, reason: str | None, limit: 
         click.echo("(this run stored only the id and signal columns of this stage's kept documents: "
                    "write_kept: final; the full documents are in final/, or in every stage with write_kept: all)\n")
     for row in rows:
-        show_row(row, chars, own, all_signals)
+        show_row(row, chars, own, all_signals, signal_names)
 
 
-def show_row(row: dict[str, Any], chars: int, own: set[str], all_signals: bool) -> None:
-    """Print one document: id, fields, the stage's signals (or all), and the start of its text."""
+def show_row(row: dict[str, Any], chars: int, own: set[str], all_signals: bool, signal_names: set[str]) -> None:
+    """Print one document: id, fields, the stage's signals (or all stages' ``signal_names``), and
+    the start of its text."""
     click.echo(click.style(f"── {visible(row['id'])}", bold=True))
     for key in FIELDS:
         if row.get(key) is not None:
             click.echo(f"  {key}: {visible(row[key])}")
-    signals = {k: v for k, v in row.items() if k not in NOT_SIGNALS and v is not None}
+    signals = {k: v for k, v in row.items() if k in signal_names and v is not None}
     shown = {k: v for k, v in signals.items() if all_signals or k in own}
     more = len(signals) - len(shown)
     if shown or more:

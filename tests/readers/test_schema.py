@@ -56,6 +56,11 @@ def test_jsonl_fields_are_typed_columns_in_final(tmp_path: Path) -> None:
     # extra columns come right after the document columns, before the stage's signals
     names = t.column_names
     assert names.index("source_id") < names.index("n") < names.index("gq_word_count")
+    # inspect shows signals as signals: the input's own columns are not listed among them
+    shown = CliRunner().invoke(main, ["inspect", str(tmp_path / "out"), "--stage", "gopher_quality", "-n", "1",
+                                      "--all-signals"])
+    assert shown.exit_code == 0 and "gq_word_count=" in shown.output
+    assert "score=" not in shown.output and "nest=" not in shown.output
 
 
 def test_later_line_with_another_type_is_one_rejection(tmp_path: Path) -> None:
