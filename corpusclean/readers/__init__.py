@@ -20,7 +20,9 @@ A new format is one module with a ``read_<format>(path, options, stats)`` genera
 :func:`read_chunks` turns one file into shard-sized :class:`Chunk` tables, gives each row its
 run-unique ``id`` (:mod:`corpusclean.readers.identity`) and makes a row whose strings cannot be
 stored (a lone surrogate from a JSON ``\\ud800`` escape) a ``read.invalid_unicode`` rejection with
-the value repaired (U+FFFD), so one bad record never stops a run. Documents in = documents kept +
+the value repaired (U+FFFD), so one bad record never stops a run. Each chunk is conformed to the
+run's input schema (:mod:`corpusclean.readers.schema`): a record whose field does not fit is a
+``read.schema_conflict`` rejection. Documents in = documents kept +
 rejected holds from here on: every record the reader sees is a document, a rejection or a
 skipped non-document counted by kind.
 """
@@ -62,7 +64,7 @@ FORMATS: dict[str, Reader] = {
 }
 
 #: format name -> the content columns its reader fills (besides ``id``, ``url``, ``source``, ``date``,
-#: ``meta``): WARC/ARC responses carry HTML (``text`` is null until ``extract`` fills it); WET,
+#: ``source_id`` and the input's typed extra columns): WARC/ARC responses carry HTML (``text`` is null until ``extract`` fills it); WET,
 #: JSONL, Parquet and Arrow records carry text. Validation decides from this, not from batches
 #: (:mod:`corpusclean.runner.columns`).
 FORMAT_COLUMNS: dict[str, tuple[str, ...]] = {
