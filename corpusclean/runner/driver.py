@@ -186,8 +186,8 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)
+    check_overlap(config.input.paths, files, config.output)  # before the inputs are opened (schema probe)
     columns = check_runnable(config, files)  # missing extras, HTML input without extract, schema conflicts: exit 2
-    check_overlap(config.input.paths, files, config.output)
     out = RunFolder(config.output)
     lock = None
     if not out.is_remote:
