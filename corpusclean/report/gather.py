@@ -19,7 +19,7 @@ from corpusclean.io.storage import AnyPath
 from corpusclean.whatif.output import RunOutput, StageInfo, parquet_file, read_columns
 
 #: Columns never read for charts (only for the few examples).
-TEXT_COLUMNS = frozenset({"text", "html", "meta"})
+TEXT_COLUMNS = frozenset({"text", "html"})
 
 
 def by_count(counts: dict[str, int]) -> dict[str, int]:
