@@ -41,12 +41,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusclean.dedup import exchange, lsh, verify
 from corpusclean.dedup.components import PIECE_SCHEMA, STATE_SCHEMA, clusters, state_piece
 from corpusclean.dedup.scan_files import row_offsets
+from corpusclean.executors.memlog import note
 from corpusclean.io.files import atomic_output
 
 __all__ = ["EDGE_PARTITION_ROWS", "BAND_PARTITION_ROWS", "ROUTE_ROWS", "STATE_PIECE_ROWS", "Settings",
@@ -76,14 +76,14 @@ class Settings:
 
 
 def minhash_middle(files: list[Path], n_old: int, settings: Settings, write: Callable[[pa.Table], None],
-                   work: Path, pmap: PMap = map) -> tuple[dict[str, int], pa.Array]:
+                   work: Path, pmap: PMap = map) -> dict[str, int]:
     """Run the middle step over ``files`` (earlier indexes' files first: their ``n_old`` rows).
 
     ``work`` is a folder every task can read (on a filesystem every node sees). ``write`` is
     called with each piece of the state in global row order (:data:`~corpusclean.dedup.components.PIECE_SCHEMA`:
     the state columns plus ``row``, the document's global row) — at least once, with an empty
-    piece when nothing is clustered. Returns the counts for the run summary and the ids of the
-    removed documents (for the signature index).
+    piece when nothing is clustered. Returns the counts for the run summary (the removed
+    documents are the state rows with a ``duplicate_of``; nothing per document comes back).
     """
     shutil.rmtree(work, ignore_errors=True)  # a killed earlier attempt: start afresh
     offsets = row_offsets(files)
@@ -96,12 +96,14 @@ def minhash_middle(files: list[Path], n_old: int, settings: Settings, write: Cal
         band = functools.partial(lsh.band_task, files, offsets, n_old, key_parts, edge_parts, work)
         jobs = [(j, q) for j in range(settings.bands) for q in range(key_parts)]
         collisions = sum(pmap(band, jobs))
+        note("middle: bands done")
         names = [f"b{j:03d}-q{q:05d}.npy" for j, q in jobs]
         # 2. routing the endpoints' rows to their edge partitions
         routed = work / "routed"
         cols = verify.row_columns(settings.verify)
         _route(files, offsets, cols, [work / "requests" / n for n in names], edge_parts, routed, groups, pmap)
         route_files = sorted(routed.glob("route-*.arrow"))
+        note("middle: routed")
         # 3. verification
         check = functools.partial(verify.verify_partition, settings.verify, settings.threshold,
                                   settings.num_perm, total, [work / "edges" / n for n in names], route_files)
@@ -114,18 +116,21 @@ def minhash_middle(files: list[Path], n_old: int, settings: Settings, write: Cal
             cand += int(n)
         a, b = np.concatenate(a_l), np.concatenate(b_l)
         accepted = int(a.size)
+        note("middle: verified")
         # 4. components, centrally
         nodes, size, surv = clusters(a, b, np.concatenate(la_l), np.concatenate(lb_l), n_old, settings.keep)
         del a, b, a_l, b_l, la_l, lb_l
         new = nodes >= n_old
         rows, size, surv = nodes[new], size[new], surv[new]
         n_clusters = int(exchange.unique(surv).size)
+        note("middle: components")
         # 5. the state, piece by piece
-        removed_ids = _state(files, offsets, rows, surv, size, settings.num_perm, work, groups, write, pmap)
+        _state(files, offsets, rows, surv, size, settings.num_perm, work, groups, write, pmap)
+        note("middle: state")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return ({"candidate_pairs": cand, "band_collisions": int(collisions), "accepted_pairs": accepted,
-             "clusters": n_clusters, "near_duplicates": int((surv != rows).sum())}, removed_ids)
+    return {"candidate_pairs": cand, "band_collisions": int(collisions), "accepted_pairs": accepted,
+            "clusters": n_clusters, "near_duplicates": int((surv != rows).sum())}
 
 
 def _route(files: list[Path], offsets: np.ndarray, columns: list[str], requests: list[Path], n_parts: int,
@@ -137,11 +142,11 @@ def _route(files: list[Path], offsets: np.ndarray, columns: list[str], requests:
 
 def _state(files: list[Path], offsets: np.ndarray, rows: np.ndarray, surv: np.ndarray, size: np.ndarray,
            num_perm: int, work: Path, groups: list[tuple[int, int]], write: Callable[[pa.Table], None],
-           pmap: PMap) -> pa.Array:
+           pmap: PMap) -> None:
     """Route ids and signatures to contiguous pieces of ``rows``; hand each piece to ``write``."""
     if rows.size == 0:
         write(PIECE_SCHEMA.empty_table())
-        return pa.array([], pa.string())
+        return
     n_pieces = max(1, math.ceil(rows.size / STATE_PIECE_ROWS))
     piece_of = np.arange(rows.size, dtype=np.int64) * n_pieces // rows.size
     exchange.write_requests(work / "requests2" / "state.npy", np.concatenate([rows, surv]),
@@ -152,11 +157,8 @@ def _state(files: list[Path], offsets: np.ndarray, rows: np.ndarray, surv: np.nd
     pieces = [(p, rows[bounds[p]:bounds[p + 1]], surv[bounds[p]:bounds[p + 1]], size[bounds[p]:bounds[p + 1]])
               for p in range(n_pieces)]
     task = functools.partial(state_piece, num_perm, sorted(routed.glob("route-*.arrow")))
-    removed: list[pa.Array] = [pa.array([], pa.string())]
     for piece in pmap(task, pieces):
         write(piece)
-        removed.append(piece.filter(pc.is_valid(piece.column("duplicate_of"))).column("id").combine_chunks())
-    return pa.concat_arrays(removed)
 
 
 @contextmanager

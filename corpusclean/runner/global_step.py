@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from corpusclean.config import PipelineConfig
+from corpusclean.executors.memlog import note
 from corpusclean.io.storage import AnyPath, copy_tree, local_scratch
 from corpusclean.output.run_folder import RunFolder
 from corpusclean.stages.base import GlobalStage, PMap
@@ -48,6 +49,7 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     state = output.state_dir(spec)
     files = [output.scan_part(spec, k) for k in sorted(shard_keys)]
     t0 = time.perf_counter()
+    note(f"reduce {spec.folder} start")
     if output.is_remote and stage.remote_scan_files:  # scans read where they are; state uploaded
         scratch = local_scratch("corpusclean-reduce-")
         try:
@@ -68,6 +70,7 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     else:
         state.mkdir(parents=True, exist_ok=True)
         summary = stage.reduce(files, state, pmap=pmap) or {}  # type: ignore[arg-type]
+    note(f"reduce {spec.folder} done")
     result = {"summary": summary, "seconds": time.perf_counter() - t0, "shards": len(files)}
     output.write_global_summary(spec, result)
     return result

@@ -38,7 +38,7 @@ import xxhash
 from corpusclean.dedup import exact, lsh, middle
 from corpusclean.dedup import minhash as mh
 from corpusclean.dedup.components import STATE_SCHEMA, KeepRule
-from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, open_index, write_index
+from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, index_files, open_index, write_index
 from corpusclean.dedup.scan_files import (
     binary16,
     read_shard_state,
@@ -184,7 +184,8 @@ class MinHashDedup(GlobalStage):
                                     "longest/shortest text")
     against: list[str] = param([], "Signature indexes of earlier runs (their state folder or its "
                                     "index/ subfolder): documents near-duplicating any are removed")
-    write_index: bool = param(True, "Write this run's kept documents as a signature index (state/index/)")
+    write_index: bool = param(False, "Write this run's kept documents as a signature index (state/index/) "
+                                     "for later runs' against: (opt-in: signatures take ~2x a gzip corpus)")
     state_per_shard = True
 
     def __post_init__(self) -> None:
@@ -257,7 +258,7 @@ class MinHashDedup(GlobalStage):
         Earlier runs' indexes (``against``) come first in the global row numbering. Every step
         but the connected components runs as ``pmap`` tasks (:mod:`corpusclean.dedup.middle`).
         """
-        old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
+        old_files = [f for p in self.against for f in index_files(*self._open_index(p))]
         files = old_files + list(scan_files)
         counts_old = row_counts(old_files)
         n_old = int(counts_old.sum())
@@ -265,10 +266,10 @@ class MinHashDedup(GlobalStage):
         settings = middle.Settings(self._bands, self.num_perm, self.verify, self.threshold, self.keep)
         # the state streams out in global row order, split by shard (pass 2 loads one shard's)
         with shard_state_writer(state_dir / _MINHASH_STATE, list(scan_files), STATE_SCHEMA, first_row=n_old) as write:
-            counts, removed = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
-        if self.write_index:
-            write_index(scan_files, removed, state_dir / "index",
-                        dict(self._index_meta(), has_shingles=self.verify == "exact"))
+            counts = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
+        if self.write_index:  # one task per shard: its scan file minus its state's removed rows
+            write_index(list(scan_files), state_dir / _MINHASH_STATE, state_dir / "index",
+                        dict(self._index_meta(), has_shingles=self.verify == "exact"), pmap)
         return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows, **counts}
 
     # ------------------------------------------------------------------------- pass 2

@@ -187,10 +187,9 @@ def test_state_pieces_carry_each_documents_global_row(tmp_path: Path, monkeypatc
     many_partitions(monkeypatch)
     pieces: list[Any] = []
     settings = middle.Settings(stage._bands, stage.num_perm, stage.verify, stage.threshold, stage.keep)
-    counts, removed = middle.minhash_middle(files, 0, settings, pieces.append, tmp_path / "work", map)
+    counts = middle.minhash_middle(files, 0, settings, pieces.append, tmp_path / "work", map)
     assert len(pieces) >= 4 and not (tmp_path / "work").exists()
     rows = [r for p in pieces for r in p.to_pylist()]
     assert rows and all(docs[r["row"]]["id"] == r["id"] for r in rows)
     assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)
-    assert sorted(removed.to_pylist()) == sorted(r["id"] for r in rows if r["duplicate_of"])
-    assert counts["near_duplicates"] == len(removed)
+    assert counts["near_duplicates"] == sum(1 for r in rows if r["duplicate_of"]) > 0
