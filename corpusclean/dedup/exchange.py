@@ -36,7 +36,7 @@ from corpusclean.dedup.minhash import U64, fmix64
 from corpusclean.io.files import atomic_output
 
 __all__ = ["unique", "unique_inverse", "file_groups", "hash_part", "write_keyed", "read_keyed", "write_requests", "route",
-           "read_partition"]
+           "read_partition", "save"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -86,7 +86,8 @@ def hash_part(values: np.ndarray, parts: int) -> np.ndarray:
     return (fmix64(values.astype(U64)) % U64(parts)).astype(np.int64)
 
 
-def _save(path: Path, arr: np.ndarray) -> None:
+def save(path: Path, arr: np.ndarray) -> None:
+    """``np.save`` atomically."""
     with atomic_output(path) as sink:
         np.save(sink, arr, allow_pickle=False)
 
@@ -94,9 +95,9 @@ def _save(path: Path, arr: np.ndarray) -> None:
 def write_keyed(path: Path, values: np.ndarray, parts: np.ndarray, n_parts: int) -> None:
     """Write int64 ``values`` with their partitions as a keyed array (``path`` and ``.off.npy``)."""
     order = np.lexsort((values, parts))
-    _save(path.with_suffix(".off.npy"),
+    save(path.with_suffix(".off.npy"),
           np.searchsorted(parts[order], np.arange(n_parts + 1)).astype(np.int64))
-    _save(path, values[order].astype(np.int64))
+    save(path, values[order].astype(np.int64))
 
 
 def read_keyed(paths: list[Path], p: int) -> np.ndarray:
@@ -111,7 +112,7 @@ def read_keyed(paths: list[Path], p: int) -> np.ndarray:
 
 def write_requests(path: Path, rows: np.ndarray, parts: np.ndarray, n_parts: int) -> None:
     """Request global ``rows`` for partitions ``parts``: sorted unique ``row * n_parts + part``."""
-    _save(path, unique(rows.astype(np.int64) * n_parts + parts))
+    save(path, unique(rows.astype(np.int64) * n_parts + parts))
 
 
 def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_files: list[Path],

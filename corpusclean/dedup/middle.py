@@ -5,9 +5,10 @@ any node of a cluster); they hand each other files in a work folder (``<state>/_
 at the end) through :mod:`corpusclean.dedup.exchange`, and only counts, accepted edges and the
 state's pieces come back to the driver:
 
-1. **Band grouping** (:func:`~corpusclean.dedup.lsh.band_task`): one task per band and key
-   partition writes its candidate edges (partitioned by edge hash) and its endpoints' row
-   requests.
+1. **Band grouping**: one task per group of scan files (:func:`~corpusclean.dedup.lsh.key_split`)
+   reads the band columns once and cuts every band's keys by key partition; then one task per
+   band and key partition (:func:`~corpusclean.dedup.lsh.band_task`) groups its slice and writes
+   its candidate edges (partitioned by edge hash) and its endpoints' row requests.
 2. **Routing** (:func:`~corpusclean.dedup.exchange.route`): one task per group of scan files
    reads those files once (``length``, ``sig`` and, for ``verify: exact``, ``shingles``) and
    writes each requested row to the partitions that asked for it.
@@ -53,13 +54,13 @@ __all__ = ["EDGE_PARTITION_ROWS", "BAND_PARTITION_ROWS", "ROUTE_ROWS", "STATE_PI
            "minhash_middle", "single_file_writer"]
 
 #: Documents per verification partition (edge partitions = ceil(documents / this)).
-EDGE_PARTITION_ROWS = 2_000_000
+EDGE_PARTITION_ROWS = 500_000
 #: Documents per band-grouping task (key partitions per band = ceil(documents / this)).
-BAND_PARTITION_ROWS = 50_000_000
-#: Scan rows per routing task (contiguous groups of whole scan files).
-ROUTE_ROWS = 2_000_000
+BAND_PARTITION_ROWS = 1_000_000
+#: Scan rows per key-split and routing task (contiguous groups of whole scan files).
+ROUTE_ROWS = 500_000
 #: Clustered documents per state piece.
-STATE_PIECE_ROWS = 1_000_000
+STATE_PIECE_ROWS = 250_000
 
 PMap = Callable[..., Iterable[Any]]
 
@@ -92,8 +93,12 @@ def minhash_middle(files: list[Path], n_old: int, settings: Settings, write: Cal
     key_parts = max(1, math.ceil(total / BAND_PARTITION_ROWS))
     groups = exchange.file_groups(offsets, ROUTE_ROWS)
     try:
-        # 1. band grouping
-        band = functools.partial(lsh.band_task, files, offsets, n_old, key_parts, edge_parts, work)
+        # 1. band grouping: band keys cut by key partition (each scan file read once), then grouped
+        split = functools.partial(lsh.key_split, files, offsets, settings.bands, key_parts, work)
+        for _ in pmap(split, groups):
+            pass
+        key_files = [work / "keys" / f"g{lo:08d}.npy" for lo, _ in groups]
+        band = functools.partial(lsh.band_task, key_files, total, n_old, key_parts, edge_parts, work)
         jobs = [(j, q) for j in range(settings.bands) for q in range(key_parts)]
         collisions = sum(pmap(band, jobs))
         note("middle: bands done")

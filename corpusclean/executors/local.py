@@ -142,7 +142,7 @@ class LocalExecutor(Executor):
         """``map(fn, items)`` on the worker pool, results in item order (always on this machine)."""
         items = list(items)
         fn = measured(fn)
-        if self.workers == 1 or len(items) < 2:
+        if self.workers == 1 or not items:  # a single item too goes to the pool: the driver stays small
             return map(fn, items)
         try:
             pickle.dumps(fn)

@@ -100,10 +100,11 @@ def test_one_partition_and_many_give_the_same_state(tmp_path: Path, monkeypatch:
     assert close and close <= clustered and {"copy", "d0"} <= clustered
     assert summary_one["near_duplicates"] >= len(close)
     bands = stage._bands
-    assert [n for _, n in one.calls] == [bands, 1, 1, 1, 1]
+    assert [n for _, n in one.calls] == [1, bands, 1, 1, 1, 1]
     assert dict(many.calls)["verify_partition"] == 8
     assert dict(many.calls)["band_task"] == 3 * bands
-    groups = (len(files) + 1) // 2  # route tasks of 2 scan files (80 rows)
+    groups = (len(files) + 1) // 2  # key-split and route tasks of 2 scan files (80 rows)
+    assert dict(many.calls)["key_split"] == groups
     assert [n for f, n in many.calls if f == "route"] == [groups, groups]
     assert dict(many.calls)["state_piece"] >= 4
     # the state pieces come back in row order: the state file is sorted like the corpus
