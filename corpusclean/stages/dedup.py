@@ -26,6 +26,7 @@ Which document survives is deterministic (``keep``): ``first`` in corpus order, 
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -45,7 +46,6 @@ from corpusclean.dedup.scan_files import (
     row_counts,
     row_offsets,
     shard_state_writer,
-    write_shard_states,
 )
 from corpusclean.document import with_columns
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
@@ -109,23 +109,24 @@ class ExactDedup(GlobalStage):
         })
 
     def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
-        """One task per hash partition (each reads its row group of every scan file once);
-        the removed documents are written per shard (``exact_dedup/<shard>.parquet``)."""
+        """One task per hash partition (each reads its row group of every scan file once); the
+        removed documents are written per shard (``exact_dedup/<shard>.parquet``) through a local
+        work folder, so the driver holds one partition's or one group of shards' rows at a time."""
         offsets = row_offsets(scan_files)
         task = functools.partial(exact.group_partition, list(scan_files), offsets, self.keep)
-        rows_l, ids_l, dup_l, groups = [], [], [], 0
-        for rows, ids, dup_of, n_groups in pmap(task, range(self.partitions)):
-            rows_l.append(rows)
-            ids_l.extend(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
-            dup_l.extend(dup_of.chunks if isinstance(dup_of, pa.ChunkedArray) else [dup_of])
-            groups += n_groups
-        rows = np.concatenate(rows_l) if rows_l else np.empty(0, np.int64)
-        state = pa.table({"id": pa.chunked_array(ids_l, pa.string()),
-                          "duplicate_of": pa.chunked_array(dup_l, pa.string())})
-        order = np.argsort(rows, kind="stable")
-        write_shard_states(state.take(pa.array(order, pa.int64())), rows[order], offsets, scan_files,
-                           state_dir / _EXACT_STATE)
-        return {"docs": int(offsets[-1]), "duplicate_groups": groups, "duplicates": int(rows.size),
+        work = state_dir / "_exact_work"
+        shutil.rmtree(work, ignore_errors=True)  # a killed earlier attempt: start afresh
+        removed, groups = 0, 0
+        try:
+            for p, (rows, ids, dup_of, n_groups) in enumerate(pmap(task, range(self.partitions))):
+                exact.write_removed(work / f"p{p:05d}.parquet", rows, ids, dup_of)
+                removed += int(rows.size)
+                groups += n_groups
+            exact.write_shard_states_from(sorted(work.glob("p*.parquet")), offsets, list(scan_files),
+                                          state_dir / _EXACT_STATE)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return {"docs": int(offsets[-1]), "duplicate_groups": groups, "duplicates": removed,
                 "partitions": self.partitions}
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
