@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from corpusclean.dedup.minhash import U64, fmix64
 from corpusclean.io.files import atomic_output
+from corpusclean.io.storage import AnyPath
+from corpusclean.output.writer import parquet_file, read_parquet
 
 __all__ = ["unique", "unique_inverse", "file_groups", "hash_part", "write_keyed", "read_keyed", "write_requests", "route",
            "read_partition", "save"]
@@ -115,7 +116,7 @@ def write_requests(path: Path, rows: np.ndarray, parts: np.ndarray, n_parts: int
     save(path, unique(rows.astype(np.int64) * n_parts + parts))
 
 
-def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_files: list[Path],
+def route(files: list[AnyPath], offsets: np.ndarray, columns: list[str], request_files: list[Path],
           n_parts: int, out_dir: Path, group: tuple[int, int]) -> int:
     """One route task: the requested rows of files ``[f_lo, f_hi)``, one batch per partition.
 
@@ -137,9 +138,9 @@ def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_fi
         a, b = np.searchsorted(rows, [offsets[f], offsets[f + 1]])
         if a == b:
             continue
-        t = pq.read_table(files[f], columns=columns)
+        t = read_parquet(files[f], columns=columns)
         pieces.append(t.take(pa.array(rows[a:b] - offsets[f], pa.int64())))
-    schema = pq.read_schema(files[f_lo]) if f_hi > f_lo else None
+    schema = parquet_file(files[f_lo]).schema_arrow if f_hi > f_lo else None
     fields = [pa.field("row", pa.int64())] + [schema.field(c) for c in columns] if schema else []
     table = pa.Table.from_batches([], pa.schema(fields))
     if pieces:

@@ -18,11 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from corpusclean.dedup import exchange
 from corpusclean.dedup.minhash import U64, fmix64, splitmix64
 from corpusclean.io.files import atomic_output
+from corpusclean.io.storage import AnyPath
+from corpusclean.output.writer import parquet_file
 
 _BAND_M = np.array(splitmix64(256, 0xBA4D), dtype=U64)
 
@@ -98,7 +99,7 @@ def bucket_edges(keys: np.ndarray, rows: np.ndarray, n_old: int, total: int) -> 
     return exchange.unique(first[member] * total + rows[member])
 
 
-def key_split(files: list[Path], offsets: np.ndarray, bands: int, key_parts: int, work: Path,
+def key_split(files: list[AnyPath], offsets: np.ndarray, bands: int, key_parts: int, work: Path,
               group: tuple[int, int]) -> int:
     """One key-split task: the band keys of scan files ``[f_lo, f_hi)``, cut by key partition.
 
@@ -111,8 +112,8 @@ def key_split(files: list[Path], offsets: np.ndarray, bands: int, key_parts: int
     (``n_shingles > 0``) take part. Memory: about 40 bytes per document of the group. Returns ``n``.
     """
     f_lo, f_hi = group
-    sel = [np.flatnonzero(pq.read_table(files[f], columns=["n_shingles"]).column(0).to_numpy() > 0)
-           for f in range(f_lo, f_hi)]
+    pfs = [parquet_file(files[f]) for f in range(f_lo, f_hi)]  # read where they are (object stores too)
+    sel = [np.flatnonzero(pf.read(columns=["n_shingles"]).column(0).to_numpy() > 0) for pf in pfs]
     rows = np.concatenate([np.empty(0, np.int64)] + [s + offsets[f] for f, s in zip(range(f_lo, f_hi), sel)])
     n = int(rows.size)
     off = np.zeros(bands * key_parts + 1, np.int64)
@@ -122,8 +123,7 @@ def key_split(files: list[Path], offsets: np.ndarray, bands: int, key_parts: int
                                                     "fortran_order": False, "shape": (bands * n, 2)})
         for j in range(bands):
             keys = np.concatenate([np.empty(0, U64)] + [
-                pq.read_table(files[f], columns=[f"b{j}"]).column(0).to_numpy()[s]
-                for f, s in zip(range(f_lo, f_hi), sel)])
+                pf.read(columns=[f"b{j}"]).column(0).to_numpy()[s] for pf, s in zip(pfs, sel)])
             part = (keys % U64(key_parts)).astype(np.int64) if key_parts > 1 else np.zeros(n, np.int64)
             order = np.argsort(part, kind="stable")
             block = np.empty((n, 2), np.int64)

@@ -6,9 +6,11 @@ returned (resume). A stage writes its state to a local folder, uploaded afterwar
 success marker) when the output is on an object store. The scan files of a stage that declares
 :attr:`~corpusclean.stages.base.GlobalStage.remote_scan_files` (every built-in global stage) are
 read where they are, by the middle-step tasks wherever the executor runs them (column
-projection, ranged reads); a stage that does not is handed local copies (downloaded
-:data:`DOWNLOAD_THREADS` at a time; object stores are latency-bound) and only tasks kept on this
-machine (``pmap_local``).
+projection, ranged reads) — on this machine only (``pmap_local``) when the tasks hand each other
+files in the state folder (:attr:`~corpusclean.stages.base.GlobalStage.tasks_share_state_dir`:
+``minhash_dedup``), which is a local scratch folder then; a stage that does not read remote scan
+files is handed local copies (downloaded :data:`DOWNLOAD_THREADS` at a time; object stores are
+latency-bound) and only tasks kept on this machine.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     if output.is_remote and stage.remote_scan_files:  # scans read where they are; state uploaded
         scratch = local_scratch("corpusclean-reduce-")
         try:
-            summary = stage.reduce(files, scratch, pmap=pmap) or {}  # type: ignore[arg-type]
+            here = pmap_local or map
+            summary = stage.reduce(files, scratch, pmap=here if stage.tasks_share_state_dir else pmap) or {}  # type: ignore[arg-type]
             copy_tree(scratch, state)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

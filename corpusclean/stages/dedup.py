@@ -188,6 +188,8 @@ class MinHashDedup(GlobalStage):
     write_index: bool = param(False, "Write this run's kept documents as a signature index (state/index/) "
                                      "for later runs' against: (opt-in: signatures take ~2x a gzip corpus)")
     state_per_shard = True
+    remote_scan_files = True
+    tasks_share_state_dir = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
