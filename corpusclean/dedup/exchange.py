@@ -143,16 +143,15 @@ def route(files: list[AnyPath], offsets: np.ndarray, columns: list[str], request
     schema = parquet_file(files[f_lo]).schema_arrow if f_hi > f_lo else None
     fields = [pa.field("row", pa.int64())] + [schema.field(c) for c in columns] if schema else []
     table = pa.Table.from_batches([], pa.schema(fields))
-    if pieces:
-        table = pa.concat_tables(pieces).combine_chunks()
-        table = table.add_column(0, "row", pa.array(rows, pa.int64()))
+    if pieces:  # chunks of the files' rows, not one copy; each partition's batch is taken from them
+        table = pa.concat_tables(pieces)
+        table = table.add_column(0, "row", pa.chunked_array([pa.array(rows, pa.int64())]))
     order = np.argsort(parts, kind="stable")
-    table = table.take(pa.array(order, pa.int64()))
     bounds = np.searchsorted(parts[order], np.arange(n_parts + 1))
     with atomic_output(out_dir / f"route-{f_lo:08d}.arrow") as sink:
         with pa.ipc.new_file(sink, table.schema) as writer:
             for p in range(n_parts):
-                writer.write_batch(_one_batch(table.slice(bounds[p], bounds[p + 1] - bounds[p])))
+                writer.write_batch(_one_batch(table.take(pa.array(order[bounds[p]:bounds[p + 1]], pa.int64()))))
     return int(rows.size)
 
 

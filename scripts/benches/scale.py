@@ -54,7 +54,7 @@ STAGES = [{"exact_dedup": {}}, {"minhash_dedup": {"ngram_size": 5}}]
 SHARD_SIZE = 20_000
 MIB = 1 << 20
 #: Task kinds of the per-task memory log, in the order a run meets them (shard tasks first).
-TASK_KINDS = ["_run", "group_partition", "band_task", "route", "verify_partition", "state_piece", "index_part"]
+TASK_KINDS = ["run_task", "group_partition", "key_split", "band_task", "route", "verify_partition", "state_piece", "index_part"]
 
 
 # --------------------------------------------------------------------------------- corpus
@@ -276,4 +276,4 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
                 ["docs", *TASK_KINDS], task_rows)
     print("targets: worker MiB flat (within 10 % from 1 M to 4 M); driver MiB < 2048 at 4 M; out/in <= 1.5.\n"
           "diff vs smaller = shared documents (the smaller corpus is a prefix) decided differently, worst case.\n"
-          "index/in = minhash_dedup's signature index (write_index: true, the default), part of out/in.")
+          "index/in = minhash_dedup's signature index (write_index: true; off by default), part of out/in.")
