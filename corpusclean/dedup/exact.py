@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 from corpusclean.dedup.components import KeepRule, survivors
 from corpusclean.dedup.exchange import file_groups
 from corpusclean.dedup.scan_files import binary16, write_shard_states
-from corpusclean.io.files import atomic_output
 from corpusclean.io.storage import AnyPath
 from corpusclean.output.writer import parquet_file
 
@@ -114,10 +113,15 @@ def group_partition(files: list[AnyPath], offsets: np.ndarray, keep: KeepRule,
 
 def write_removed(path: Path, rows: np.ndarray, ids: pa.Array, dup_of: pa.Array) -> None:
     """One partition's result (sorted global ``rows``, their ``id`` and ``duplicate_of``) as a
-    Parquet file of small row groups, so a range of rows is read without the rest."""
+    Parquet file of small row groups, so a range of rows is read without the rest.
+
+    A work file of the driver: written in place (not atomically), as the work folder is removed
+    before the step starts again after a kill. Nothing is written for an empty result."""
+    if rows.size == 0:
+        return
     table = pa.table({ROW_COLUMN: pa.array(rows, pa.int64()), "id": ids, "duplicate_of": dup_of})
-    with atomic_output(path) as sink, pq.ParquetWriter(sink, table.schema) as writer:
-        writer.write_table(table, row_group_size=_REMOVED_ROW_GROUP)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, row_group_size=_REMOVED_ROW_GROUP)
 
 
 def write_shard_states_from(partition_files: list[Path], offsets: np.ndarray, scan_files: list[AnyPath],

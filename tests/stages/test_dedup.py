@@ -79,6 +79,20 @@ def test_exact_dedup_matches_by_id_across_shards(tmp_path):
     assert a == b == {f"x{i}" for i in range(7, 40)}
 
 
+def test_exact_dedup_states_written_by_groups_of_shards(tmp_path, monkeypatch):
+    """The driver writes the per-shard states a group of shards at a time: same decisions."""
+    from corpusclean.dedup import exact
+
+    docs = [{"id": f"x{i}", "text": f"document number {i % 9}"} for i in range(60)]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole, _ = run_sharded(Exact(partitions=3), docs, 7, tmp_path / "a")
+    monkeypatch.setattr(exact, "STATE_GROUP_ROWS", 10)  # groups of one or two shards
+    grouped, _ = run_sharded(Exact(partitions=3), docs, 7, tmp_path / "b")
+    assert whole == grouped == {f"x{i}" for i in range(9, 60)}
+    assert len(list((tmp_path / "b" / "state-7" / "exact_dedup").glob("*.parquet"))) == 9  # one per shard
+
+
 # ----------------------------------------------------------------------------- minhash_dedup
 @pytest.fixture(scope="module")
 def corpus() -> list[dict]:
