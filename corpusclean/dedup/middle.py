@@ -60,7 +60,7 @@ BAND_PARTITION_ROWS = 1_000_000
 #: Scan rows per key-split and routing task (contiguous groups of whole scan files).
 ROUTE_ROWS = 500_000
 #: Clustered documents per state piece.
-STATE_PIECE_ROWS = 250_000
+STATE_PIECE_ROWS = 50_000
 
 PMap = Callable[..., Iterable[Any]]
 
