@@ -3,11 +3,13 @@
 With the variable set (``CORPUSCLEAN_TASK_RSS=/tmp/tasks.log corpusclean run ...``), every
 ``pmap`` task and every shard task of the local and Ray executors appends one line to that file::
 
-    <pid> <what> <seconds> <peak MiB during the task> <RSS MiB after>
+    <pid> <what> <seconds> <peak MiB during the task> <RSS MiB after> <RSS MiB before>
 
 ``what`` is the task function's name and its item (for middle-step tasks: the band, partition or
 file group). The peak is the process's ``VmHWM`` after resetting it (``/proc/self/clear_refs``,
-Linux), so each line is that task's own high-water mark, not the process's lifetime peak.
+Linux), so each line is that task's own high-water mark, not the process's lifetime peak — but never
+below the RSS the task started with, which includes memory the allocator kept from the process's
+previous task (hence the last field).
 :func:`note` logs a line for a point in the driver (a middle step's rounds). Unset, nothing is
 wrapped and nothing is written. Lines are single ``O_APPEND`` writes, so processes can share one
 file. ``scripts/bench.py --only scale --task-rss`` summarises the log per function.
@@ -73,10 +75,11 @@ class Measured:
 
     def __call__(self, item: Any) -> Any:
         _reset_peak()
+        before = _status("VmRSS")
         t0 = time.perf_counter()
         result = self.fn(item)
         _write(self.path, f"{os.getpid()} {_name(self.fn)}:{_short(item)} {time.perf_counter() - t0:.2f} "
-                          f"{_status('VmHWM'):.0f} {_status('VmRSS'):.0f}")
+                          f"{_status('VmHWM'):.0f} {_status('VmRSS'):.0f} {before:.0f}")
         return result
 
 
@@ -90,4 +93,5 @@ def note(what: str) -> None:
     """Log this process's peak and current RSS at a named point (when :data:`ENV` is set)."""
     path = os.environ.get(ENV)
     if path:
-        _write(path, f"{os.getpid()} note:{what.replace(' ', '_')} 0 {_status('VmHWM'):.0f} {_status('VmRSS'):.0f}")
+        rss = _status("VmRSS")
+        _write(path, f"{os.getpid()} note:{what.replace(' ', '_')} 0 {_status('VmHWM'):.0f} {rss:.0f} {rss:.0f}")

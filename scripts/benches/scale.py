@@ -182,7 +182,7 @@ def task_peaks(log: Path) -> dict[str, tuple[int, float]]:
         return out
     for line in log.read_text().splitlines():
         parts = line.split()
-        if len(parts) != 5:
+        if len(parts) < 5:
             continue
         what, peak = parts[1], float(parts[3])
         kind = what if what.startswith("note:") else what.split(":", 1)[0]
