@@ -12,15 +12,26 @@ no task holds more than one partition.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from corpusclean.dedup.components import KeepRule, survivors
-from corpusclean.dedup.scan_files import binary16
+from corpusclean.dedup.exchange import file_groups
+from corpusclean.dedup.scan_files import binary16, write_shard_states
 from corpusclean.io.storage import AnyPath
 from corpusclean.output.writer import parquet_file
 
-__all__ = ["PART_COLUMN", "ROW_COLUMN", "group_partition", "partition_of", "read_partition"]
+__all__ = ["PART_COLUMN", "ROW_COLUMN", "STATE_GROUP_ROWS", "group_partition", "partition_of", "read_partition",
+           "write_removed", "write_shard_states_from"]
+
+#: Scan rows per group of shards whose states are written together (the driver holds the
+#: removed rows of one such group at a time).
+STATE_GROUP_ROWS = 1_000_000
+#: Rows per row group of a partition's removed-rows file (what a row-range read skips by).
+_REMOVED_ROW_GROUP = 16_384
 
 #: Scan columns: the document's partition (uint16) and its row in the shard (int32; rows are
 #: reordered by partition, so the corpus order is kept explicitly).
@@ -98,3 +109,34 @@ def group_partition(files: list[AnyPath], offsets: np.ndarray, keep: KeepRule,
     groups = int(np.unique(comp[dup]).size)
     return (rows[dup], ids.take(pa.array(dup, pa.int64())),
             ids.take(pa.array(best[dup], pa.int64())), groups)
+
+
+def write_removed(path: Path, rows: np.ndarray, ids: pa.Array, dup_of: pa.Array) -> None:
+    """One partition's result (sorted global ``rows``, their ``id`` and ``duplicate_of``) as a
+    Parquet file of small row groups, so a range of rows is read without the rest.
+
+    A work file of the driver: written in place (not atomically), as the work folder is removed
+    before the step starts again after a kill. Nothing is written for an empty result."""
+    if rows.size == 0:
+        return
+    table = pa.table({ROW_COLUMN: pa.array(rows, pa.int64()), "id": ids, "duplicate_of": dup_of})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, row_group_size=_REMOVED_ROW_GROUP)
+
+
+def write_shard_states_from(partition_files: list[Path], offsets: np.ndarray, scan_files: list[AnyPath],
+                            folder: Path) -> None:
+    """The per-shard states (:func:`~corpusclean.dedup.scan_files.write_shard_states`) from the
+    partitions' :func:`write_removed` files, one group of shards (:data:`STATE_GROUP_ROWS` scan
+    rows) at a time: memory is that group's removed rows, not the corpus's."""
+    for f_lo, f_hi in file_groups(offsets, STATE_GROUP_ROWS) or [(0, 0)]:
+        lo, hi = int(offsets[f_lo]), int(offsets[f_hi])
+        pieces = [pq.read_table(p, filters=[(ROW_COLUMN, ">=", lo), (ROW_COLUMN, "<", hi)])
+                  for p in partition_files]
+        table = (pa.concat_tables(pieces) if pieces else
+                 pa.table({ROW_COLUMN: pa.array([], pa.int64()), "id": pa.array([], pa.string()),
+                           "duplicate_of": pa.array([], pa.string())}))
+        rows = table.column(ROW_COLUMN).to_numpy()
+        order = np.argsort(rows, kind="stable")
+        write_shard_states(table.select(["id", "duplicate_of"]).take(pa.array(order, pa.int64())), rows[order],
+                           offsets[f_lo:f_hi + 1], scan_files[f_lo:f_hi], folder)

@@ -30,13 +30,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from corpusclean.dedup.minhash import U64, fmix64
 from corpusclean.io.files import atomic_output
+from corpusclean.io.storage import AnyPath
+from corpusclean.output.writer import parquet_file, read_parquet
 
 __all__ = ["unique", "unique_inverse", "file_groups", "hash_part", "write_keyed", "read_keyed", "write_requests", "route",
-           "read_partition"]
+           "read_partition", "save"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -86,7 +87,8 @@ def hash_part(values: np.ndarray, parts: int) -> np.ndarray:
     return (fmix64(values.astype(U64)) % U64(parts)).astype(np.int64)
 
 
-def _save(path: Path, arr: np.ndarray) -> None:
+def save(path: Path, arr: np.ndarray) -> None:
+    """``np.save`` atomically."""
     with atomic_output(path) as sink:
         np.save(sink, arr, allow_pickle=False)
 
@@ -94,9 +96,9 @@ def _save(path: Path, arr: np.ndarray) -> None:
 def write_keyed(path: Path, values: np.ndarray, parts: np.ndarray, n_parts: int) -> None:
     """Write int64 ``values`` with their partitions as a keyed array (``path`` and ``.off.npy``)."""
     order = np.lexsort((values, parts))
-    _save(path.with_suffix(".off.npy"),
+    save(path.with_suffix(".off.npy"),
           np.searchsorted(parts[order], np.arange(n_parts + 1)).astype(np.int64))
-    _save(path, values[order].astype(np.int64))
+    save(path, values[order].astype(np.int64))
 
 
 def read_keyed(paths: list[Path], p: int) -> np.ndarray:
@@ -111,10 +113,10 @@ def read_keyed(paths: list[Path], p: int) -> np.ndarray:
 
 def write_requests(path: Path, rows: np.ndarray, parts: np.ndarray, n_parts: int) -> None:
     """Request global ``rows`` for partitions ``parts``: sorted unique ``row * n_parts + part``."""
-    _save(path, unique(rows.astype(np.int64) * n_parts + parts))
+    save(path, unique(rows.astype(np.int64) * n_parts + parts))
 
 
-def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_files: list[Path],
+def route(files: list[AnyPath], offsets: np.ndarray, columns: list[str], request_files: list[Path],
           n_parts: int, out_dir: Path, group: tuple[int, int]) -> int:
     """One route task: the requested rows of files ``[f_lo, f_hi)``, one batch per partition.
 
@@ -136,21 +138,20 @@ def route(files: list[Path], offsets: np.ndarray, columns: list[str], request_fi
         a, b = np.searchsorted(rows, [offsets[f], offsets[f + 1]])
         if a == b:
             continue
-        t = pq.read_table(files[f], columns=columns)
+        t = read_parquet(files[f], columns=columns)
         pieces.append(t.take(pa.array(rows[a:b] - offsets[f], pa.int64())))
-    schema = pq.read_schema(files[f_lo]) if f_hi > f_lo else None
+    schema = parquet_file(files[f_lo]).schema_arrow if f_hi > f_lo else None
     fields = [pa.field("row", pa.int64())] + [schema.field(c) for c in columns] if schema else []
     table = pa.Table.from_batches([], pa.schema(fields))
-    if pieces:
-        table = pa.concat_tables(pieces).combine_chunks()
-        table = table.add_column(0, "row", pa.array(rows, pa.int64()))
+    if pieces:  # chunks of the files' rows, not one copy; each partition's batch is taken from them
+        table = pa.concat_tables(pieces)
+        table = table.add_column(0, "row", pa.chunked_array([pa.array(rows, pa.int64())]))
     order = np.argsort(parts, kind="stable")
-    table = table.take(pa.array(order, pa.int64()))
     bounds = np.searchsorted(parts[order], np.arange(n_parts + 1))
     with atomic_output(out_dir / f"route-{f_lo:08d}.arrow") as sink:
         with pa.ipc.new_file(sink, table.schema) as writer:
             for p in range(n_parts):
-                writer.write_batch(_one_batch(table.slice(bounds[p], bounds[p + 1] - bounds[p])))
+                writer.write_batch(_one_batch(table.take(pa.array(order[bounds[p]:bounds[p + 1]], pa.int64()))))
     return int(rows.size)
 
 

@@ -4,11 +4,12 @@ candidate pairs of each band.
 A signature of ``bands * rows`` values is cut into ``bands`` bands; two documents become a
 *candidate pair* when all ``rows`` values of at least one band agree, which happens with
 probability ``1 - (1 - s**rows)**bands`` for Jaccard similarity ``s`` (:func:`s_curve`).
-Candidates are found by :func:`band_task`, one task per band and key partition (one Parquet
-column read file by file, rows of other key partitions dropped as they are read, so a task's
-memory is bounded by its partition), in parallel through the executor's ``pmap``; each task
-writes its edges to the middle step's work folder (:mod:`corpusclean.dedup.exchange`), never
-back to the driver.
+Candidates are found in two rounds of tasks through the executor's ``pmap``: :func:`key_split`
+(one task per group of scan files) reads the band columns once and cuts each band's keys into key
+partitions; :func:`band_task` (one task per band and key partition) reads its partition's slice
+of every split file, so a task's memory is set by the partition size, not by the corpus. Each
+task writes its edges to the middle step's work folder (:mod:`corpusclean.dedup.exchange`),
+never back to the driver.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from corpusclean.dedup import exchange
 from corpusclean.dedup.minhash import U64, fmix64, splitmix64
+from corpusclean.io.files import atomic_output
+from corpusclean.io.storage import AnyPath
+from corpusclean.output.writer import parquet_file
 
 _BAND_M = np.array(splitmix64(256, 0xBA4D), dtype=U64)
 
@@ -96,39 +99,68 @@ def bucket_edges(keys: np.ndarray, rows: np.ndarray, n_old: int, total: int) -> 
     return exchange.unique(first[member] * total + rows[member])
 
 
-def band_rows(files: list[Path], offsets: np.ndarray, j: int, q: int = 0,
-              key_parts: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """``(band keys, global rows)`` of band ``j`` for documents with a signature whose key falls in
-    key partition ``q`` of ``key_parts`` (``key % key_parts == q``; the keys are uniform hashes).
+def key_split(files: list[AnyPath], offsets: np.ndarray, bands: int, key_parts: int, work: Path,
+              group: tuple[int, int]) -> int:
+    """One key-split task: the band keys of scan files ``[f_lo, f_hi)``, cut by key partition.
 
-    Reads the files one by one, projected to ``b{j}`` and ``n_shingles``, so memory is bounded by
-    one file plus the partition's rows: about ``16 * documents / key_parts`` bytes.
+    Reads each file's ``n_shingles`` and then its band columns one at a time (each byte once),
+    and writes ``work/keys/g<f_lo>.npy``, an ``(bands * n, 2)`` int64 array of ``(key, global
+    row)`` pairs (the uint64 key's bits), band by band and within a band by key partition
+    ``key % key_parts`` (rows ascending inside a partition), plus ``g<f_lo>.off.npy``: the
+    ``bands * key_parts + 1`` offsets, so band ``j``'s partition ``q`` is rows
+    ``off[j * key_parts + q]`` to ``off[j * key_parts + q + 1]``. Only documents with a signature
+    (``n_shingles > 0``) take part. Memory: about 40 bytes per document of the group. Returns ``n``.
     """
+    f_lo, f_hi = group
+    pfs = [parquet_file(files[f]) for f in range(f_lo, f_hi)]  # read where they are (object stores too)
+    sel = [np.flatnonzero(pf.read(columns=["n_shingles"]).column(0).to_numpy() > 0) for pf in pfs]
+    rows = np.concatenate([np.empty(0, np.int64)] + [s + offsets[f] for f, s in zip(range(f_lo, f_hi), sel)])
+    n = int(rows.size)
+    off = np.zeros(bands * key_parts + 1, np.int64)
+    path = work / "keys" / f"g{f_lo:08d}.npy"
+    with atomic_output(path) as sink:
+        np.lib.format.write_array_header_1_0(sink, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int64)),
+                                                    "fortran_order": False, "shape": (bands * n, 2)})
+        for j in range(bands):
+            keys = np.concatenate([np.empty(0, U64)] + [
+                pf.read(columns=[f"b{j}"]).column(0).to_numpy()[s] for pf, s in zip(pfs, sel)])
+            part = (keys % U64(key_parts)).astype(np.int64) if key_parts > 1 else np.zeros(n, np.int64)
+            order = np.argsort(part, kind="stable")
+            block = np.empty((n, 2), np.int64)
+            block[:, 0] = keys[order].view(np.int64)
+            block[:, 1] = rows[order]
+            sink.write(block.tobytes())
+            off[j * key_parts + 1:(j + 1) * key_parts + 1] = j * n + np.cumsum(np.bincount(part, minlength=key_parts))
+    exchange.save(path.with_suffix(".off.npy"), off)
+    return n
+
+
+def band_rows(key_files: list[Path], j: int, q: int, key_parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(band keys, global rows ascending)`` of band ``j``'s key partition ``q``: one memory-mapped
+    slice of every :func:`key_split` file, so memory is about ``16 * documents / key_parts`` bytes."""
     keys_l, rows_l = [np.empty(0, U64)], [np.empty(0, np.int64)]
-    for f, path in enumerate(files):
-        t = pq.read_table(path, columns=[f"b{j}", "n_shingles"])
-        keys = t.column(0).to_numpy()
-        ok = t.column(1).to_numpy() > 0
-        if key_parts > 1:
-            ok &= keys % U64(key_parts) == U64(q)
-        sel = np.flatnonzero(ok)
-        keys_l.append(keys[sel])
-        rows_l.append(sel + offsets[f])
+    for path in key_files:
+        off = np.load(path.with_suffix(".off.npy"))
+        a, b = off[j * key_parts + q], off[j * key_parts + q + 1]
+        if b > a:
+            block = np.array(np.load(path, mmap_mode="r")[a:b])
+            keys_l.append(block[:, 0].view(U64))
+            rows_l.append(block[:, 1])
     return np.concatenate(keys_l), np.concatenate(rows_l)
 
 
-def band_task(files: list[Path], offsets: np.ndarray, n_old: int, key_parts: int, edge_parts: int,
+def band_task(key_files: list[Path], total: int, n_old: int, key_parts: int, edge_parts: int,
               work: Path, jq: tuple[int, int]) -> int:
     """One band-grouping task (band ``j``, key partition ``q``): its candidate edges, written as a
     keyed array ``work/edges/b<j>-q<q>.npy`` partitioned by edge hash, and its endpoints'
     row requests ``work/requests/b<j>-q<q>.npy`` (see :mod:`corpusclean.dedup.exchange`).
 
+    ``key_files`` are the :func:`key_split` files in row order; ``total`` the number of rows.
     Returns the number of edges (band collisions). Module-level so process pools and Ray can run
     it; only that count travels back.
     """
     j, q = jq
-    total = int(offsets[-1])
-    keys, rows = band_rows(files, offsets, j, q, key_parts)
+    keys, rows = band_rows(key_files, j, q, key_parts)
     codes = bucket_edges(keys, rows, n_old, total)
     parts = exchange.hash_part(codes, edge_parts)
     name = f"b{j:03d}-q{q:05d}.npy"

@@ -17,6 +17,7 @@ same pool; with one worker, or a function that cannot be pickled, it is the buil
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -37,6 +38,7 @@ from corpusclean.executors.base import (
     run_task,
     start_worker,
 )
+from corpusclean.executors.memlog import measured
 from corpusclean.runner.plan import Task
 
 log = logging.getLogger("corpusclean.runner")
@@ -74,7 +76,7 @@ def _init(ctx: WorkerContext, progress_queue: Any, parent: int) -> None:
 
 def _run(task: Task) -> list[str]:
     assert _context is not None
-    return run_task(_context, task, _progress.put)
+    return measured(functools.partial(run_task, _context, progress=_progress.put))(task)
 
 
 # ------------------------------------------------------------------------------ in the driver
@@ -139,7 +141,8 @@ class LocalExecutor(Executor):
     def pmap(self, fn: Callable[[Any], Any], items: Iterable[Any], *, local_only: bool = False) -> Iterator[Any]:
         """``map(fn, items)`` on the worker pool, results in item order (always on this machine)."""
         items = list(items)
-        if self.workers == 1 or len(items) < 2:
+        fn = measured(fn)
+        if self.workers == 1 or not items:  # a single item too goes to the pool: the driver stays small
             return map(fn, items)
         try:
             pickle.dumps(fn)

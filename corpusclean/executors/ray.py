@@ -39,6 +39,7 @@ from typing import Any
 from corpusclean.config import PipelineConfig
 from corpusclean.errors import RunError
 from corpusclean.executors.base import Executor, OnDocs, OnDone, WorkerContext, run_task
+from corpusclean.executors.memlog import measured
 from corpusclean.extras import Package
 from corpusclean.runner.plan import Task
 
@@ -209,7 +210,7 @@ class RayExecutor(Executor):
                 options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=False)
             except Exception:  # Ray Client: no node of our own; run anywhere
                 pass
-        fn_ref = ray.put(fn)
+        fn_ref = ray.put(measured(fn))
         remote = self._apply_fn.options(**options) if options else self._apply_fn
         items_iter = iter(items)
         window: deque[Any] = deque(remote.remote(fn_ref, it) for it in itertools.islice(items_iter, self._window()))

@@ -6,9 +6,11 @@ returned (resume). A stage writes its state to a local folder, uploaded afterwar
 success marker) when the output is on an object store. The scan files of a stage that declares
 :attr:`~corpusclean.stages.base.GlobalStage.remote_scan_files` (every built-in global stage) are
 read where they are, by the middle-step tasks wherever the executor runs them (column
-projection, ranged reads); a stage that does not is handed local copies (downloaded
-:data:`DOWNLOAD_THREADS` at a time; object stores are latency-bound) and only tasks kept on this
-machine (``pmap_local``).
+projection, ranged reads) — on this machine only (``pmap_local``) when the tasks hand each other
+files in the state folder (:attr:`~corpusclean.stages.base.GlobalStage.tasks_share_state_dir`:
+``minhash_dedup``), which is a local scratch folder then; a stage that does not read remote scan
+files is handed local copies (downloaded :data:`DOWNLOAD_THREADS` at a time; object stores are
+latency-bound) and only tasks kept on this machine.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from corpusclean.config import PipelineConfig
+from corpusclean.executors.memlog import note
 from corpusclean.io.storage import AnyPath, copy_tree, local_scratch
 from corpusclean.output.run_folder import RunFolder
 from corpusclean.stages.base import GlobalStage, PMap
@@ -48,10 +51,12 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     state = output.state_dir(spec)
     files = [output.scan_part(spec, k) for k in sorted(shard_keys)]
     t0 = time.perf_counter()
+    note(f"reduce {spec.folder} start")
     if output.is_remote and stage.remote_scan_files:  # scans read where they are; state uploaded
         scratch = local_scratch("corpusclean-reduce-")
         try:
-            summary = stage.reduce(files, scratch, pmap=pmap) or {}  # type: ignore[arg-type]
+            here = pmap_local or map
+            summary = stage.reduce(files, scratch, pmap=here if stage.tasks_share_state_dir else pmap) or {}  # type: ignore[arg-type]
             copy_tree(scratch, state)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -68,6 +73,7 @@ def reduce_global(config: PipelineConfig, output: RunFolder, position: int, shar
     else:
         state.mkdir(parents=True, exist_ok=True)
         summary = stage.reduce(files, state, pmap=pmap) or {}  # type: ignore[arg-type]
+    note(f"reduce {spec.folder} done")
     result = {"summary": summary, "seconds": time.perf_counter() - t0, "shards": len(files)}
     output.write_global_summary(spec, result)
     return result

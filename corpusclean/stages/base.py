@@ -317,6 +317,9 @@ class GlobalStage(Stage):
     state_per_shard: ClassVar[bool] = False
     #: ``reduce`` reads ``scan_files`` where they are (:mod:`corpusclean.output.writer`), not staged.
     remote_scan_files: ClassVar[bool] = False
+    #: ``reduce``'s ``pmap`` tasks hand each other files under ``state_dir`` (a work folder): with
+    #: an object-store output, where ``state_dir`` is the driver's scratch, they stay on its machine.
+    tasks_share_state_dir: ClassVar[bool] = False
     #: A sorted scan column cut into one row group per value (``exact_dedup``: hash partition).
     scan_row_groups: ClassVar[str | None] = None
 

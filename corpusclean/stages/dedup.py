@@ -26,6 +26,7 @@ Which document survives is deterministic (``keep``): ``first`` in corpus order, 
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -38,14 +39,13 @@ import xxhash
 from corpusclean.dedup import exact, lsh, middle
 from corpusclean.dedup import minhash as mh
 from corpusclean.dedup.components import STATE_SCHEMA, KeepRule
-from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, open_index, write_index
+from corpusclean.dedup.index import INDEX_FORMAT, INDEX_VERSION, index_files, open_index, write_index
 from corpusclean.dedup.scan_files import (
     binary16,
     read_shard_state,
     row_counts,
     row_offsets,
     shard_state_writer,
-    write_shard_states,
 )
 from corpusclean.document import with_columns
 from corpusclean.stages.base import GlobalStage, StageOutput, param, register
@@ -109,23 +109,24 @@ class ExactDedup(GlobalStage):
         })
 
     def reduce(self, scan_files: list[Path], state_dir: Path, *, pmap: Any = map) -> dict[str, Any]:
-        """One task per hash partition (each reads its row group of every scan file once);
-        the removed documents are written per shard (``exact_dedup/<shard>.parquet``)."""
+        """One task per hash partition (each reads its row group of every scan file once); the
+        removed documents are written per shard (``exact_dedup/<shard>.parquet``) through a local
+        work folder, so the driver holds one partition's or one group of shards' rows at a time."""
         offsets = row_offsets(scan_files)
         task = functools.partial(exact.group_partition, list(scan_files), offsets, self.keep)
-        rows_l, ids_l, dup_l, groups = [], [], [], 0
-        for rows, ids, dup_of, n_groups in pmap(task, range(self.partitions)):
-            rows_l.append(rows)
-            ids_l.extend(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
-            dup_l.extend(dup_of.chunks if isinstance(dup_of, pa.ChunkedArray) else [dup_of])
-            groups += n_groups
-        rows = np.concatenate(rows_l) if rows_l else np.empty(0, np.int64)
-        state = pa.table({"id": pa.chunked_array(ids_l, pa.string()),
-                          "duplicate_of": pa.chunked_array(dup_l, pa.string())})
-        order = np.argsort(rows, kind="stable")
-        write_shard_states(state.take(pa.array(order, pa.int64())), rows[order], offsets, scan_files,
-                           state_dir / _EXACT_STATE)
-        return {"docs": int(offsets[-1]), "duplicate_groups": groups, "duplicates": int(rows.size),
+        work = state_dir / "_exact_work"
+        shutil.rmtree(work, ignore_errors=True)  # a killed earlier attempt: start afresh
+        removed, groups = 0, 0
+        try:
+            for p, (rows, ids, dup_of, n_groups) in enumerate(pmap(task, range(self.partitions))):
+                exact.write_removed(work / f"p{p:05d}.parquet", rows, ids, dup_of)
+                removed += int(rows.size)
+                groups += n_groups
+            exact.write_shard_states_from(sorted(work.glob("p*.parquet")), offsets, list(scan_files),
+                                          state_dir / _EXACT_STATE)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return {"docs": int(offsets[-1]), "duplicate_groups": groups, "duplicates": removed,
                 "partitions": self.partitions}
 
     def replay(self, rows: pa.Table, rejected: np.ndarray, absent: np.ndarray) -> np.ndarray:
@@ -184,8 +185,11 @@ class MinHashDedup(GlobalStage):
                                     "longest/shortest text")
     against: list[str] = param([], "Signature indexes of earlier runs (their state folder or its "
                                     "index/ subfolder): documents near-duplicating any are removed")
-    write_index: bool = param(True, "Write this run's kept documents as a signature index (state/index/)")
+    write_index: bool = param(False, "Write this run's kept documents as a signature index (state/index/) "
+                                     "for later runs' against: (opt-in: signatures take ~2x a gzip corpus)")
     state_per_shard = True
+    remote_scan_files = True
+    tasks_share_state_dir = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -257,7 +261,7 @@ class MinHashDedup(GlobalStage):
         Earlier runs' indexes (``against``) come first in the global row numbering. Every step
         but the connected components runs as ``pmap`` tasks (:mod:`corpusclean.dedup.middle`).
         """
-        old_files = [self._open_index(p)[0] / "docs.parquet" for p in self.against]
+        old_files = [f for p in self.against for f in index_files(*self._open_index(p))]
         files = old_files + list(scan_files)
         counts_old = row_counts(old_files)
         n_old = int(counts_old.sum())
@@ -265,10 +269,10 @@ class MinHashDedup(GlobalStage):
         settings = middle.Settings(self._bands, self.num_perm, self.verify, self.threshold, self.keep)
         # the state streams out in global row order, split by shard (pass 2 loads one shard's)
         with shard_state_writer(state_dir / _MINHASH_STATE, list(scan_files), STATE_SCHEMA, first_row=n_old) as write:
-            counts, removed = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
-        if self.write_index:
-            write_index(scan_files, removed, state_dir / "index",
-                        dict(self._index_meta(), has_shingles=self.verify == "exact"))
+            counts = middle.minhash_middle(files, n_old, settings, write, state_dir / "_work", pmap)
+        if self.write_index:  # one task per shard: its scan file minus its state's removed rows
+            write_index(list(scan_files), state_dir / _MINHASH_STATE, state_dir / "index",
+                        dict(self._index_meta(), has_shingles=self.verify == "exact"), pmap)
         return {"docs": total - n_old, "index_docs": n_old, "bands": self._bands, "rows": self._rows, **counts}
 
     # ------------------------------------------------------------------------- pass 2

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from benches._common import print_table
+from corpusclean.executors import memlog
 from corpusclean.output.run_folder import RunFolder
 from corpusclean.testing import synth
 
@@ -52,6 +53,8 @@ CACHE = Path(os.environ.get("CORPUSCLEAN_BENCH_CACHE", Path.home() / ".cache" / 
 STAGES = [{"exact_dedup": {}}, {"minhash_dedup": {"ngram_size": 5}}]
 SHARD_SIZE = 20_000
 MIB = 1 << 20
+#: Task kinds of the per-task memory log, in the order a run meets them (shard tasks first).
+TASK_KINDS = ["run_task", "group_partition", "key_split", "band_task", "route", "verify_partition", "state_piece", "index_part"]
 
 
 # --------------------------------------------------------------------------------- corpus
@@ -171,6 +174,23 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float, float, 
     return seconds, driver, worker, proc.returncode
 
 
+def task_peaks(log: Path) -> dict[str, tuple[int, float]]:
+    """Per task kind of a ``CORPUSCLEAN_TASK_RSS`` log (:mod:`corpusclean.executors.memlog`):
+    ``{kind: (tasks, largest peak MiB)}``; driver notes keep their point's name."""
+    out: dict[str, tuple[int, float]] = {}
+    if not log.exists():
+        return out
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) < 5:
+            continue
+        what, peak = parts[1], float(parts[3])
+        kind = what if what.startswith("note:") else what.split(":", 1)[0]
+        n, best = out.get(kind, (0, 0.0))
+        out[kind] = (n + 1, max(best, peak))
+    return out
+
+
 def _tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -203,6 +223,7 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")])
     rows = []
     decisions: list[tuple[int, set[str]]] = []
+    task_rows: list[tuple[str, ...]] = []
     try:
         for size in sizes:
             n = max(BLOCK, int(round(size * 1e6 / BLOCK)) * BLOCK)
@@ -215,7 +236,12 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
             cli = ["run", str(cfg), "--output", str(out), "--workers", str(workers), "--quiet"]
             for f in files:
                 cli += ["--input", str(f)]
-            seconds, driver, worker, code = run_cli(cli, env)
+            log = tmp / f"tasks-{n}.log"
+            seconds, driver, worker, code = run_cli(cli, dict(env, **{memlog.ENV: str(log)}))
+            peaks = task_peaks(log)
+            worker = max([worker] + [p for k, (_, p) in peaks.items() if not k.startswith("note:")])
+            task_rows.append((f"{n / 1e6:g} M", *(
+                f"{peaks[k][1]:,.0f} ({peaks[k][0]})" if k in peaks else "-" for k in TASK_KINDS)))
             if code:
                 rows.append((f"{n / 1e6:g} M", "FAILED", code, "", "", "", "", "", "", "", "", ""))
                 continue
@@ -236,7 +262,9 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
                          f"{worker:,.0f}", f"{in_bytes / MIB:,.0f}", f"{out_bytes / in_bytes:.2f}",
                          f"{final_bytes / in_bytes:.2f}", f"{len(removed):,}", f"{100 * recall:.2f}",
                          "-" if len(decisions) == 1 else f"{worst:,}", f"{index_bytes / in_bytes:.2f}"))
-            print(f"  {n:,} docs: generated/cached in {gen:.0f} s, run {seconds:.0f} s", file=sys.stderr)
+            print(f"  {n:,} docs: generated/cached in {gen:.0f} s, run {seconds:.0f} s; driver peak MiB after: "
+                  + ", ".join(f"{k[5:]} {p:,.0f}" for k, (_, p) in peaks.items() if k.startswith("note:")),
+                  file=sys.stderr)
             shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -244,6 +272,8 @@ def run(args) -> None:  # noqa: A001 - the bench protocol's name
         f"scale: exact_dedup + minhash_dedup (ngram 5) via the CLI, {workers} workers, shards of {SHARD_SIZE:,}",
         ["docs", "wall s", "docs/s", "driver MiB", "worker MiB", "input MiB", "out/in", "final/in",
          "removed", "planted recall %", "diff vs smaller", "index/in"], rows)
+    print_table("peak RSS MiB per task kind, largest task (number of tasks); CORPUSCLEAN_TASK_RSS log",
+                ["docs", *TASK_KINDS], task_rows)
     print("targets: worker MiB flat (within 10 % from 1 M to 4 M); driver MiB < 2048 at 4 M; out/in <= 1.5.\n"
           "diff vs smaller = shared documents (the smaller corpus is a prefix) decided differently, worst case.\n"
-          "index/in = minhash_dedup's signature index (write_index: true, the default), part of out/in.")
+          "index/in = minhash_dedup's signature index (write_index: true; off by default), part of out/in.")

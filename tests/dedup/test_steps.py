@@ -20,12 +20,35 @@ def _scan(path: Path, band0: list[int], band1: list[int], n_shingles: list[int] 
     return path
 
 
+def _split(files: list[Path], key_parts: int, work: Path, groups: list[tuple[int, int]] | None = None) -> list[Path]:
+    """The key-split round over ``groups`` of files (default: one file per group); its files."""
+    offsets = row_offsets(files)
+    groups = groups or [(f, f + 1) for f in range(len(files))]
+    for g in groups:
+        lsh.key_split(files, offsets, 2, key_parts, work, g)
+    return [work / "keys" / f"g{lo:08d}.npy" for lo, _ in groups]
+
+
 def _edges(files: list[Path], n_old: int = 0, key_parts: int = 1) -> list[tuple[int, int]]:
     offsets = row_offsets(files)
     total = int(offsets[-1])
-    codes = np.unique(np.concatenate([lsh.bucket_edges(*lsh.band_rows(files, offsets, j, q, key_parts), n_old, total)
+    key_files = _split(files, key_parts, files[0].parent / f"w-{key_parts}-{n_old}")
+    codes = np.unique(np.concatenate([lsh.bucket_edges(*lsh.band_rows(key_files, j, q, key_parts), n_old, total)
                                       for j in range(2) for q in range(key_parts)]))
     return sorted(zip((codes // total).tolist(), (codes % total).tolist()))
+
+
+def test_key_split_cuts_each_band_by_key_partition(tmp_path: Path) -> None:
+    files = [_scan(tmp_path / "s0.parquet", [7, 8, 1], [5, 6, 9], [1, 0, 1]),
+             _scan(tmp_path / "s1.parquet", [7, 2], [5, 9])]
+    (one,) = _split(files, 3, tmp_path / "w", [(0, 2)])
+    for j, band in enumerate(([7, 8, 1, 7, 2], [5, 6, 9, 5, 9])):
+        got = []
+        for q in range(3):
+            keys, rows = lsh.band_rows([one], j, q, 3)
+            assert (keys % np.uint64(3) == q).all() and (np.diff(rows) > 0).all()
+            got += list(zip(rows.tolist(), keys.tolist()))
+        assert sorted(got) == [(r, band[r]) for r in (0, 2, 3, 4)]  # row 1 has no signature
 
 
 def test_candidates_are_star_edges_deduplicated_over_bands_and_files(tmp_path: Path) -> None:
@@ -44,8 +67,8 @@ def test_candidates_are_star_edges_deduplicated_over_bands_and_files(tmp_path: P
 def test_band_task_writes_partitioned_edges_and_requests(tmp_path: Path) -> None:
     files = [_scan(tmp_path / "s0.parquet", [7, 7, 1], [5, 6, 9]),
              _scan(tmp_path / "s1.parquet", [7, 2], [5, 9])]
-    offsets = row_offsets(files)
-    assert lsh.band_task(files, offsets, 0, 1, 3, tmp_path / "w", (0, 0)) == 2  # 0-1, 0-3
+    key_files = _split(files, 1, tmp_path / "w")
+    assert lsh.band_task(key_files, 5, 0, 1, 3, tmp_path / "w", (0, 0)) == 2  # 0-1, 0-3
     edge_file = tmp_path / "w" / "edges" / "b000-q00000.npy"
     parts = [exchange.read_keyed([edge_file], p).tolist() for p in range(3)]
     assert sorted(sum(parts, [])) == [0 * 5 + 1, 0 * 5 + 3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from corpusclean.config import ConfigError, parse_config
 from corpusclean.dedup import lsh
+from corpusclean.dedup.index import distinct_sorted
 from corpusclean.document import from_dicts
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
@@ -75,6 +77,20 @@ def test_exact_dedup_matches_by_id_across_shards(tmp_path):
     a, _ = run_sharded(Exact(), docs, 40, tmp_path)
     b, _ = run_sharded(Exact(), docs, 6, tmp_path, process_order=lambda n: reversed(range(n)))
     assert a == b == {f"x{i}" for i in range(7, 40)}
+
+
+def test_exact_dedup_states_written_by_groups_of_shards(tmp_path, monkeypatch):
+    """The driver writes the per-shard states a group of shards at a time: same decisions."""
+    from corpusclean.dedup import exact
+
+    docs = [{"id": f"x{i}", "text": f"document number {i % 9}"} for i in range(60)]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole, _ = run_sharded(Exact(partitions=3), docs, 7, tmp_path / "a")
+    monkeypatch.setattr(exact, "STATE_GROUP_ROWS", 10)  # groups of one or two shards
+    grouped, _ = run_sharded(Exact(partitions=3), docs, 7, tmp_path / "b")
+    assert whole == grouped == {f"x{i}" for i in range(9, 60)}
+    assert len(list((tmp_path / "b" / "state-7" / "exact_dedup").glob("*.parquet"))) == 9  # one per shard
 
 
 # ----------------------------------------------------------------------------- minhash_dedup
@@ -147,23 +163,56 @@ def test_minhash_parameter_validation():
     assert [s.name for s in cfg.stages] == ["exact_dedup", "minhash_dedup"]
 
 
+def _reduce_in_shards(stage, docs: list[dict], shard_size: int, folder: Path) -> Path:
+    """Scan ``docs`` in shards named like the runner's, reduce into ``folder``; return it."""
+    folder.mkdir()
+    files = []
+    for k in range(0, len(docs), shard_size):
+        f = folder / f"part-00000-{k // shard_size:05d}.parquet"
+        pq.write_table(stage.scan(from_dicts(docs[k:k + shard_size])), f)
+        files.append(f)
+    stage.reduce(files, folder)
+    return folder
+
+
 def test_cross_run_index(corpus, tmp_path):
-    old_docs = corpus[:10]
-    old = MinHash()
-    t = from_dicts(old_docs)
-    pq.write_table(old.scan(t), tmp_path / "old-scan.parquet")
-    (tmp_path / "old").mkdir()
-    old.reduce([tmp_path / "old-scan.parquet"], tmp_path / "old")
-    assert (tmp_path / "old" / "index" / "meta.json").exists()
+    old_docs = corpus[:10] + [{"id": "o0-copy", "text": _edit(corpus[0]["text"], 1, 4)}]
+    assert not (_reduce_in_shards(MinHash(), old_docs, 4, tmp_path / "none") / "index").exists()  # opt-in
+    old = _reduce_in_shards(MinHash(write_index=True), old_docs, 4, tmp_path / "old")
+    meta = json.loads((old / "index" / "meta.json").read_text())
+    # one part per shard, in shard order; the run's removed near-duplicate is not indexed
+    assert meta["parts"] == ["00000-00000.parquet", "00000-00001.parquet", "00000-00002.parquet"]
+    index = pa.concat_tables([pq.read_table(old / "index" / "docs" / p) for p in meta["parts"]])
+    assert meta["docs"] == index.num_rows == 10 and "o0-copy" not in index.column("id").to_pylist()
+    for row in index.column("shingles").to_pylist():  # distinct, ascending
+        assert row == sorted(set(row)) and row
     new_docs = [{"id": "new-near0", "text": _edit(corpus[0]["text"], 2, 5)},
                 {"id": "new-other", "text": corpus[20]["text"]},
                 {"id": "new-near0-again", "text": _edit(corpus[0]["text"], 1, 6)}]
-    r = Pipeline([MinHash(against=[str(tmp_path / "old")])]).apply(new_docs)
-    rej = {d["id"]: d for d in r.rejected_docs}
-    assert set(rej) == {"new-near0", "new-near0-again"}
-    assert rej["new-near0"]["duplicate_of"] == "o0" and rej["new-near0-again"]["duplicate_of"] == "o0"
+    for verify in ("exact", "signature"):
+        r = Pipeline([MinHash(verify=verify, against=[str(old)])]).apply(new_docs)
+        rej = {d["id"]: d for d in r.rejected_docs}
+        assert set(rej) == {"new-near0", "new-near0-again"}
+        assert rej["new-near0"]["duplicate_of"] == "o0" and rej["new-near0-again"]["duplicate_of"] == "o0"
     with pytest.raises(ValueError, match="ngram_size"):
-        Pipeline([MinHash(ngram_size=5, against=[str(tmp_path / "old")])]).apply(new_docs)
+        Pipeline([MinHash(ngram_size=5, against=[str(old)])]).apply(new_docs)
+
+
+def test_index_without_shingles_serves_signature_verification_only(corpus, tmp_path):
+    old = _reduce_in_shards(MinHash(verify="signature", write_index=True), corpus[:6], 3, tmp_path / "old")
+    assert "shingles" not in pq.read_schema(old / "index" / "docs" / "00000-00000.parquet").names
+    near = [{"id": "n", "text": _edit(corpus[2]["text"], 1, 7)}]
+    r = Pipeline([MinHash(verify="signature", against=[str(old / "index")])]).apply(near)
+    assert [d["duplicate_of"] for d in r.rejected_docs] == ["o2"]
+    with pytest.raises(ValueError, match="no shingle sets"):
+        MinHash(verify="exact", against=[str(old)])
+
+
+def test_distinct_sorted_shingles():
+    arr = pa.LargeListArray.from_arrays(pa.array([0, 4, 4, 7], pa.int64()),
+                                        pa.array([5, 1, 5, 3, 9, 9, 9], pa.uint32()))
+    assert distinct_sorted(arr.slice(0)).to_pylist() == [[1, 3, 5], [], [9]]
+    assert distinct_sorted(arr.slice(1)).to_pylist() == [[], [9]]
 
 
 def test_exact_dedup_partitioned_reduce_gives_the_same_answer():
