@@ -395,11 +395,11 @@ def box_hiding(d: dict[str, str]) -> str | None:
     clip = (d.get("clip", "") + " " + d.get("clip-path", "")).replace(" ", "")
     if "rect(0" in clip or "rect(1px,1px,1px,1px)" in clip or "inset(50%" in clip or "inset(100%" in clip:
         return "clip"
-    w, h = px(d.get("width", "auto")), px(d.get("height", "auto"))
-    mh = px(d.get("max-height", "none"))
-    tiny = (w is not None and w <= 1) or (h is not None and h <= 1) or (mh is not None and mh <= 1)
-    if tiny and d.get("overflow", "") in ("hidden", "clip"):
-        return "zero_size"
+    if d.get("overflow", "") in ("hidden", "clip"):
+        w, h = px(d.get("width", "auto")), px(d.get("height", "auto"))
+        mh = px(d.get("max-height", "none"))
+        if (w is not None and w <= 1) or (h is not None and h <= 1) or (mh is not None and mh <= 1):
+            return "zero_size"
     return None
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import compress
 from typing import Any
 
 from lxml import etree
@@ -120,14 +121,16 @@ def _style_matters(style: str) -> bool:
     return bool(decls) and (not _PAINT_PROPS.isdisjoint(decls) or may_hide(decls))
 
 
-def visible_text(root: Any, hidden: list[str], hidden_alts: list[str]) -> tuple[list[str], list[str]]:
-    """(visible text nodes, ``alt`` of visible images) of the page under ``root``.
+def visible_text(root: Any, hidden: list[str], hidden_alts: list[str]) -> tuple[list[str], list[str], set[str]]:
+    """(visible text nodes, ``alt`` of visible images, *ambiguous* strings) of the page under ``root``.
 
     Text nodes that are not blank, less those inside skipped elements (:data:`SKIP_TAGS`), less
     ``hidden`` (the text nodes the walk put in hidden blocks); ``alt`` attributes that are not
     empty, less those of images inside skipped elements and ``hidden_alts`` (images the walk
-    found in hidden boxes). Multisets: the order is the page's, but which of two equal strings
-    is dropped is not defined.
+    found in hidden boxes). In the page's order, except for the ambiguous strings: those that
+    occur both dropped and kept, where the first copies are dropped, which may not be the ones
+    the full walk drops (a caller whose result depends on the order of such a string walks the
+    page in full).
     """
     drop: Counter[str] = Counter(hidden)
     drop_alts: Counter[str] = Counter(hidden_alts)
@@ -141,7 +144,15 @@ def visible_text(root: Any, hidden: list[str], hidden_alts: list[str]) -> tuple[
             drop_alts.update(a for a in _ALTS(el) if a)
         elif el.text is not None and el.text.strip():
             drop[el.text] += 1
-    return _less([t for t in _TEXTS(root) if t.strip()], drop), _less([a for a in _ALTS(root) if a], drop_alts)
+    every = _TEXTS(root)
+    texts = list(compress(every, map(str.strip, every)))  # not blank
+    ambiguous: set[str] = set()
+    if drop:
+        count = Counter(texts)
+        ambiguous = {t for t, n in drop.items() if n < count[t]}
+    alts = _ALTS(root)
+    return _less(texts, drop), _less(list(filter(None, alts)), drop_alts), ambiguous
+
 
 
 def _less(items: list[str], drop: Counter[str]) -> list[str]:

@@ -80,11 +80,14 @@ class HiddenBlock:
 
 class PageText:
     """Result of :func:`walk`: ``visible`` text nodes, ``alts`` (alt attributes of visible images),
-    ``blocks`` (hidden text), ``title`` and ``metas`` (``name`` → ``content`` of ``<meta>``)."""
+    ``blocks`` (hidden text), ``title`` and ``metas`` (``name`` → ``content`` of ``<meta>``);
+    ``ambiguous``: strings of ``visible`` whose copies may not be in the page's order (a pruned
+    walk, :func:`corpusclean.html.prune.visible_text`)."""
 
-    __slots__ = ("visible", "alts", "blocks", "title", "metas")
+    __slots__ = ("visible", "alts", "blocks", "title", "metas", "ambiguous")
 
     def __init__(self) -> None:
+        self.ambiguous: set[str] = set()
         self.visible: list[str] = []
         self.alts: list[str] = []
         self.blocks: list[HiddenBlock] = []
@@ -230,7 +233,7 @@ def walk(html: str | None, url: str | None = None, *, prune: bool = True) -> Pag
         for ch in reversed(el):
             stack.append((ch, frame))
     if kids is not None:
-        out.visible, out.alts = visible_text(root, [s.text for b in out.blocks for s in b.segments], hidden_alts)
+        out.visible, out.alts, out.ambiguous = visible_text(root, [s.text for b in out.blocks for s in b.segments], hidden_alts)
     t = root.find(".//title")
     out.title = (t.text or "") if t is not None else ""
     for meta in root.iter("meta"):

@@ -217,13 +217,12 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
                            "unnamed_term_share": 0.0}
     # running text (nodes of >= 8 word units) is where term repetition is measured; UI labels
     # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
-    prose_parts, rest_parts = [], []
-    for part in page.visible:  # >= 8 words: 7 spaces; unspaced scripts by their word units
-        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
-                                    and sum(map(_unbroken_units, part.split())) >= 8):
-            prose_parts.append(part)
-        else:
-            rest_parts.append(part)
+    prose_parts, rest_parts = _running_text(page.visible)
+    if page.ambiguous and _running_text(list(page.ambiguous))[0]:
+        # the pruned walk may have kept other copies of a running-text string than the page's
+        # own order does: word order breaks ties between top terms, so walk the page in full
+        page = walk(html, url, prune=False)
+        prose_parts, rest_parts = _running_text(page.visible)
     prose = _word_counts(" ".join(prose_parts).lower())
     rest = _word_counts(" ".join(rest_parts).lower())
     n_prose = word_units(prose)
@@ -260,6 +259,20 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
                     sig["unnamed_term_share"] = count / n_prose
                     break
     return sig
+
+
+def _running_text(parts: list[str]) -> tuple[list[str], list[str]]:
+    """(running text, the rest) of visible text nodes: running text is nodes of >= 8 word units
+    (7 spaces, or unspaced scripts by :func:`_unbroken_units`), where term repetition is
+    measured; UI labels repeated once per item ("E-mail", "Add to cart") sit in nodes of their own."""
+    prose, rest = [], []
+    for part in parts:
+        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
+                                    and sum(map(_unbroken_units, part.split())) >= 8):
+            prose.append(part)
+        else:
+            rest.append(part)
+    return prose, rest
 
 
 def word_units(counts: Counter[str]) -> int:

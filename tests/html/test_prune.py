@@ -106,3 +106,20 @@ def test_pruned_walk_equals_full_walk_on_real_pages():
         pytest.skip("benchmark cache absent: python scripts/benches/fidelity_hidden.py fetches it")
     for _, page in real_pages():
         same(page, "")
+
+
+def test_signals_equal_when_a_running_text_string_is_both_skipped_and_visible(monkeypatch):
+    """A string visible once and also inside ``<code>``: the pruned walk cannot tell which copy
+    it dropped, and word order breaks ties between top terms, so ``analyse`` walks in full."""
+    from corpusclean.stages import hidden_text
+
+    first = "apple orchards grow near the river and apple trees bloom in spring " * 6
+    second = "pear orchards grow near the river and pear trees bloom in spring " * 6
+    body = f"<p>{first}</p><p>{second}</p><code>{first}</code>"
+    html = f"<html><head>{EXTERNAL}<title>Orchards</title></head><body>{body}</body></html>"
+    parse.HANDOFF.consumers = 0
+    assert walk(html).ambiguous == {first}
+    pruned = hidden_text.analyse(html, "https://site.test/")
+    monkeypatch.setattr(hidden_text, "walk", lambda h, u, prune=True: walk(h, u, prune=False))
+    assert pruned == hidden_text.analyse(html, "https://site.test/")
+    assert pruned["top_term"] == "apple"  # first in the page, tied with "pear"
