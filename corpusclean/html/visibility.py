@@ -28,6 +28,7 @@ an empty or unparsable page, giving an empty result).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -135,18 +136,29 @@ class _Frame:
         self.paint: str | None = "" if fg is None and fs is None else None  # "" = visible, None = not yet known
 
 
-def walk(html: str | None, url: str | None = None, *, prune: bool = True) -> PageText:
+def walk(html: str | None, url: str | None = None, *, prune: bool = True,
+         ordered: Callable[[str], bool] | None = None) -> PageText:
     """Sort the text of ``html`` into visible text and hidden blocks (see module doc).
 
     ``prune`` (the default): visit one by one only what :func:`corpusclean.html.prune.candidates`
     names and what lies inside hidden elements, and take the visible text as a difference of
     text nodes (:func:`corpusclean.html.prune.visible_text`). ``prune=False`` visits every
-    element; both give the same result up to the order of ``visible`` and ``alts``.
+    element; both give the same result up to the order of ``visible`` and ``alts``. ``ordered``:
+    the visible strings whose page order the caller needs; when the pruned walk cannot keep the
+    order of one (``PageText.ambiguous``), the page is walked in full.
     """
-    out = PageText()
     root = shared_tree(html or "")  # read only: extract may take this same tree afterwards
     if root is None:
-        return out
+        return PageText()
+    out = _walk(root, url, prune)
+    if out.ambiguous and ordered is not None and any(map(ordered, out.ambiguous)):
+        out = _walk(root, url, False)
+    return out
+
+
+def _walk(root: Any, url: str | None, prune: bool) -> PageText:
+    """:func:`walk` of a parsed page."""
+    out = PageText()
     styles = ["".join(s.itertext()) for s in root.iter("style")]
     css = " ".join(styles)
     sheet = style_sheet(styles) if css.strip() else None

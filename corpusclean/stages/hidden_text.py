@@ -210,7 +210,7 @@ def judge_block(block: HiddenBlock) -> int:
 
 def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     """All signals of one page (see :class:`HiddenText` for their meaning)."""
-    page = walk(html, url)
+    page = walk(html, url, ordered=_is_running)
     sig: dict[str, Any] = {"visible_words": 0, "hidden_words": 0, "hidden_spam_words": 0,
                            "hidden_fraction": 0.0, "hidden_methods": None, "hidden_sample": None,
                            "keyword_run": 0, "meta_repeats": 0, "top_term_share": 0.0, "top_term": None,
@@ -218,15 +218,9 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     # running text (nodes of >= 8 word units) is where term repetition is measured; UI labels
     # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
     prose_parts, rest_parts = _running_text(page.visible)
-    if page.ambiguous and _running_text(list(page.ambiguous))[0]:
-        # the pruned walk may have kept other copies of a running-text string than the page's
-        # own order does: word order breaks ties between top terms, so walk the page in full
-        page = walk(html, url, prune=False)
-        prose_parts, rest_parts = _running_text(page.visible)
     prose = _word_counts(" ".join(prose_parts).lower())
-    rest = _word_counts(" ".join(rest_parts).lower())
     n_prose = word_units(prose)
-    n_visible = n_prose + word_units(rest)
+    n_visible = n_prose + _units_of(" ".join(rest_parts))
     sig["visible_words"] = n_visible
     hidden_total = spam_words = 0
     methods: set[str] = set()
@@ -267,12 +261,22 @@ def _running_text(parts: list[str]) -> tuple[list[str], list[str]]:
     measured; UI labels repeated once per item ("E-mail", "Add to cart") sit in nodes of their own."""
     prose, rest = [], []
     for part in parts:
-        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
-                                    and sum(map(_unbroken_units, part.split())) >= 8):
-            prose.append(part)
-        else:
-            rest.append(part)
+        (prose if _is_running(part) else rest).append(part)
     return prose, rest
+
+
+def _is_running(part: str) -> bool:
+    """A visible text node of running text (see :func:`_running_text`). Word order matters in
+    running text (it breaks ties between top terms), so the walk keeps its page order exact."""
+    return part.count(" ") >= 7 or bool(not part.isascii() and _UNBROKEN_RE.search(part)
+                                        and sum(map(_unbroken_units, part.split())) >= 8)
+
+
+def _units_of(text: str) -> int:
+    """``word_units(Counter(words(text)))`` without the table when no word needs counting apart."""
+    if _UNBROKEN_RE.search(text) is None:
+        return len(words(text))
+    return word_units(_word_counts(text.lower()))
 
 
 def word_units(counts: Counter[str]) -> int:

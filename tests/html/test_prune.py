@@ -120,6 +120,6 @@ def test_signals_equal_when_a_running_text_string_is_both_skipped_and_visible(mo
     parse.HANDOFF.consumers = 0
     assert walk(html).ambiguous == {first}
     pruned = hidden_text.analyse(html, "https://site.test/")
-    monkeypatch.setattr(hidden_text, "walk", lambda h, u, prune=True: walk(h, u, prune=False))
+    monkeypatch.setattr(hidden_text, "walk", lambda h, u, **_: walk(h, u, prune=False))
     assert pruned == hidden_text.analyse(html, "https://site.test/")
     assert pruned["top_term"] == "apple"  # first in the page, tied with "pear"
