@@ -199,9 +199,12 @@ class StyleSheet:
     do. Rules under a passing state (``:hover``, ``::before``) are ignored entirely.
     """
 
-    def __init__(self, css: str | list[str]):
+    def __init__(self, css: str | list[str], uncertain: bool = True):
         """``css``: the text of one ``<style>`` block, or of each block (read one by one, so an
-        unbalanced brace in one block does not swallow the rules of the next)."""
+        unbalanced brace in one block does not swallow the rules of the next). ``uncertain=False``
+        reads the known rules only: under an external stylesheet no colour is known anyway, so
+        what uncertain rules would make unknown already is."""
+        self._with_uncertain = uncertain
         self.rules: list[Rule] = []
         self.uncertain: list[Rule] = []
         for text in [css] if isinstance(css, str) else css:
@@ -213,7 +216,7 @@ class StyleSheet:
     def _read(self, css: str, conditional: bool) -> None:
         for selectors, body, at_rule in top_level_rules(css):
             if at_rule:
-                if at_rule.startswith(("@media", "@supports", "@document", "@layer")):
+                if self._with_uncertain and at_rule.startswith(("@media", "@supports", "@document", "@layer")):
                     self._read(body, conditional=True)
                 continue
             # only rules about visibility matter; conditional ones only for the colours they may set
@@ -233,7 +236,7 @@ class StyleSheet:
                     elif colour_decls:
                         self.uncertain.append(_simple_rule(sel, colour_decls))
                     continue
-                if not colour_decls or _STATE_PSEUDO.search(sel):
+                if not colour_decls or not self._with_uncertain or _STATE_PSEUDO.search(sel):
                     continue
                 parts = [p for p in _COMBINATOR.split(sel) if p]
                 m = _COMPOUND.match(parts[-1]) if parts else None
@@ -352,16 +355,16 @@ def imports_external(css: str) -> bool:
     return "@import" in css.lower()
 
 
-_SHEETS: OrderedDict[tuple[str, ...], StyleSheet] = OrderedDict()
+_SHEETS: OrderedDict[tuple[bool, tuple[str, ...]], StyleSheet] = OrderedDict()
 
 
-def style_sheet(styles: list[str]) -> StyleSheet:
+def style_sheet(styles: list[str], uncertain: bool = True) -> StyleSheet:
     """:class:`StyleSheet` of a page's ``<style>`` blocks, read once per distinct text (the pages
     of one site repeat theirs); the 32 most recently used are kept."""
-    key = tuple(styles)
+    key = (uncertain, tuple(styles))
     sheet = _SHEETS.get(key)
     if sheet is None:
-        sheet = _SHEETS[key] = StyleSheet(styles)
+        sheet = _SHEETS[key] = StyleSheet(styles, uncertain)
         if len(_SHEETS) > 32:
             _SHEETS.popitem(last=False)
     else:

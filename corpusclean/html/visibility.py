@@ -161,9 +161,9 @@ def _walk(root: Any, url: str | None, prune: bool) -> PageText:
     out = PageText()
     styles = ["".join(s.itertext()) for s in root.iter("style")]
     css = " ".join(styles)
-    sheet = style_sheet(styles) if css.strip() else None
     external = imports_external(css) or any(
         "stylesheet" in (ln.get("rel") or "").lower() for ln in root.iter("link"))
+    sheet = style_sheet(styles, uncertain=not external) if css.strip() else None
     kids = candidates(root, sheet, external) if prune else None
     hosts: list[str] = []  # the site's own host, found on first need
     paint: dict[str, HiddenBlock] = {}
