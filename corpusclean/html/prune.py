@@ -109,6 +109,9 @@ def _matching_values(root: Any, attr: str, names: set[str]) -> list[Any]:
             hits.append(value)
     if not hits:
         return []
+    if len(hits) > 64:  # one XPath test per value would be long: read every value with its element
+        wanted = set(hits)
+        return [v.getparent() for v in root.xpath(f"descendant-or-self::*/@{attr}") if v in wanted]
     variables = {f"v{i}": v for i, v in enumerate(hits)}
     test = " or ".join(f". = $v{i}" for i in range(len(hits)))
     return root.xpath(f"descendant-or-self::*/@{attr}[{test}]/..", **variables)

@@ -67,6 +67,9 @@ EDGES = {
     "legacy_colours": ("", '<body text="#ffffff" bgcolor="#ffffff"><font color="#fff">white</font>'
                            '<table bgcolor="#000"><tr><td>dark</td></tr></table></body>'),
     "noscript_in_head": ("<noscript><p>enable js</p></noscript>", "<p>body text</p>"),
+    "many_class_values": (EXTERNAL + "<style>.x{display:none}</style>",
+                          "".join(f'<p class="x{i} é{i}">word {i} cheap cheap cheap flights</p>' for i in range(300))
+                          + '<p class="x">hidden keywords cheap flights cheap hotels</p>'),
 }
 
 
