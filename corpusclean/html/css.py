@@ -15,6 +15,7 @@ Shapes: a colour is ``(r, g, b, a)`` with channels 0-255 and alpha 0-1; a declar
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 Color = tuple[float, float, float, float]
 
@@ -198,20 +199,24 @@ class StyleSheet:
     do. Rules under a passing state (``:hover``, ``::before``) are ignored entirely.
     """
 
-    def __init__(self, css: str | list[str]):
+    def __init__(self, css: str | list[str], uncertain: bool = True):
         """``css``: the text of one ``<style>`` block, or of each block (read one by one, so an
-        unbalanced brace in one block does not swallow the rules of the next)."""
+        unbalanced brace in one block does not swallow the rules of the next). ``uncertain=False``
+        reads the known rules only: under an external stylesheet no colour is known anyway, so
+        what uncertain rules would make unknown already is."""
+        self._with_uncertain = uncertain
         self.rules: list[Rule] = []
         self.uncertain: list[Rule] = []
         for text in [css] if isinstance(css, str) else css:
             self._read(re.sub(r"/\*.*?\*/", " ", text, flags=re.S), conditional=False)
         self._index()
         self._cache: dict[tuple[str, str, str | None], tuple[dict[str, str], set[str]]] = {}
+        self._hiding_keys: dict[bool, set[str]] = {}
 
     def _read(self, css: str, conditional: bool) -> None:
         for selectors, body, at_rule in top_level_rules(css):
             if at_rule:
-                if at_rule.startswith(("@media", "@supports", "@document", "@layer")):
+                if self._with_uncertain and at_rule.startswith(("@media", "@supports", "@document", "@layer")):
                     self._read(body, conditional=True)
                 continue
             # only rules about visibility matter; conditional ones only for the colours they may set
@@ -231,7 +236,7 @@ class StyleSheet:
                     elif colour_decls:
                         self.uncertain.append(_simple_rule(sel, colour_decls))
                     continue
-                if not colour_decls or _STATE_PSEUDO.search(sel):
+                if not colour_decls or not self._with_uncertain or _STATE_PSEUDO.search(sel):
                     continue
                 parts = [p for p in _COMBINATOR.split(sel) if p]
                 m = _COMPOUND.match(parts[-1]) if parts else None
@@ -278,6 +283,8 @@ class StyleSheet:
         key = (tag, class_attr, el_id)
         hit = self._cache.get(key)
         if hit is None:
+            if len(self._cache) >= 100_000:  # a sheet serves many pages (style_sheet): bound its cache
+                self._cache.clear()
             hit = self._cache[key] = self._match(tag, set(class_attr.lower().split()), el_id)
         return hit
 
@@ -289,6 +296,23 @@ class StyleSheet:
         for _, rule in self._matching(1, tag, classes, el_id):
             unknown.update(rule[3])
         return out, unknown
+
+
+    def hiding_keys(self, colours: bool) -> set[str] | None:
+        """Index keys (``tag``, ``.class``, ``#id``) of the known rules that can make the text of an
+        element they match hidden; ``None`` when a universal rule (``*``) is among them.
+
+        ``colours`` (a page without an external stylesheet): every known rule. Otherwise only
+        those that :func:`may_hide` a box: under an external stylesheet no colour or size from a
+        rule is known. Uncertain rules never count: they only make values unknown, and an
+        unknown value never hides text.
+        """
+        found = self._hiding_keys.get(colours)
+        if found is None:
+            found = self._hiding_keys[colours] = {
+                key for key, keyed in self._keyed[0].items()
+                if colours or any(may_hide(rule[3]) for _, rule in keyed)}
+        return None if "*" in found else found
 
 
 def top_level_rules(css: str) -> list[tuple[str, str, str | None]]:
@@ -329,3 +353,63 @@ _BRACE = re.compile(r"[{}]")
 def imports_external(css: str) -> bool:
     """True if a ``<style>`` block pulls in another stylesheet (``@import``)."""
     return "@import" in css.lower()
+
+
+_SHEETS: OrderedDict[tuple[bool, tuple[str, ...]], StyleSheet] = OrderedDict()
+
+
+def style_sheet(styles: list[str], uncertain: bool = True) -> StyleSheet:
+    """:class:`StyleSheet` of a page's ``<style>`` blocks, read once per distinct text (the pages
+    of one site repeat theirs); the 32 most recently used are kept."""
+    key = (uncertain, tuple(styles))
+    sheet = _SHEETS.get(key)
+    if sheet is None:
+        sheet = _SHEETS[key] = StyleSheet(styles, uncertain)
+        if len(_SHEETS) > 32:
+            _SHEETS.popitem(last=False)
+    else:
+        _SHEETS.move_to_end(key)
+    return sheet
+
+
+def box_hiding(d: dict[str, str]) -> str | None:
+    """Which box-hiding technique a set of declarations uses, or None."""
+    if d.get("display", "").startswith("none"):
+        return "display"
+    if d.get("visibility", "") in ("hidden", "collapse"):
+        return "visibility"
+    op = d.get("opacity")
+    if op is not None:
+        try:
+            if float(op.rstrip("%")) / (100 if op.endswith("%") else 1) <= 0.05:
+                return "opacity"
+        except ValueError:
+            pass
+    ti = d.get("text-indent")
+    if ti is not None:
+        v = px(ti)
+        if v is not None and v <= -500:
+            return "offscreen"
+    if d.get("position") in ("absolute", "fixed"):
+        for side in ("left", "top", "right"):
+            v = px(d.get(side, "0"))
+            if v is not None and v <= -500:
+                return "offscreen"
+    clip = (d.get("clip", "") + " " + d.get("clip-path", "")).replace(" ", "")
+    if "rect(0" in clip or "rect(1px,1px,1px,1px)" in clip or "inset(50%" in clip or "inset(100%" in clip:
+        return "clip"
+    if d.get("overflow", "") in ("hidden", "clip"):
+        w, h = px(d.get("width", "auto")), px(d.get("height", "auto"))
+        mh = px(d.get("max-height", "none"))
+        if (w is not None and w <= 1) or (h is not None and h <= 1) or (mh is not None and mh <= 1):
+            return "zero_size"
+    return None
+
+
+
+def may_hide(d: dict[str, str]) -> bool:
+    """Declarations that hide a box alone or with others from elsewhere (another rule, the
+    ``style`` attribute): :func:`box_hiding` hides them with an absolute ``position`` and
+    ``overflow: hidden`` added (offsets and sizes hide only with those, which any source may set),
+    or they set ``clip`` / ``clip-path`` (read joined with each other)."""
+    return "clip" in d or "clip-path" in d or box_hiding({**d, "position": "absolute", "overflow": "hidden"}) is not None

@@ -28,6 +28,7 @@ an empty or unparsable page, giving an empty result).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -35,20 +36,18 @@ from corpusclean import urls
 from corpusclean.html.css import (
     TRANSPARENT,
     Color,
-    StyleSheet,
+    box_hiding,
     font_size,
     imports_external,
     indistinguishable,
     over,
     parse_color,
     parse_decls,
-    px,
+    style_sheet,
 )
 from corpusclean.html.parse import shared_tree
+from corpusclean.html.prune import NOSCRIPT_TAGS, SKIP_TAGS, candidates, visible_text
 
-SKIP_TAGS = frozenset({"script", "style", "template", "head", "select", "option", "textarea", "svg",
-                       "math", "object", "embed", "iframe", "canvas", "audio", "video", "pre", "code"})
-NOSCRIPT_TAGS = frozenset({"noscript", "noframes"})
 #: Hiding methods no honest page uses for text a reader should not see (judged without shape).
 PAINT_METHODS = frozenset({"color", "font_size"})
 _WHITE: Color = (255, 255, 255, 1.0)
@@ -82,11 +81,14 @@ class HiddenBlock:
 
 class PageText:
     """Result of :func:`walk`: ``visible`` text nodes, ``alts`` (alt attributes of visible images),
-    ``blocks`` (hidden text), ``title`` and ``metas`` (``name`` → ``content`` of ``<meta>``)."""
+    ``blocks`` (hidden text), ``title`` and ``metas`` (``name`` → ``content`` of ``<meta>``);
+    ``ambiguous``: strings of ``visible`` whose copies may not be in the page's order (a pruned
+    walk, :func:`corpusclean.html.prune.visible_text`)."""
 
-    __slots__ = ("visible", "alts", "blocks", "title", "metas")
+    __slots__ = ("visible", "alts", "blocks", "title", "metas", "ambiguous")
 
     def __init__(self) -> None:
+        self.ambiguous: set[str] = set()
         self.visible: list[str] = []
         self.alts: list[str] = []
         self.blocks: list[HiddenBlock] = []
@@ -102,40 +104,6 @@ def host(url: str | None) -> str:
     if not url or ("://" not in url[:16] and not url.startswith("//")):
         return ""
     return urls.host("http:" + url if url.startswith("//") else url)
-
-
-def box_hiding(d: dict[str, str]) -> str | None:
-    """Which box-hiding technique a set of declarations uses, or None."""
-    if d.get("display", "").startswith("none"):
-        return "display"
-    if d.get("visibility", "") in ("hidden", "collapse"):
-        return "visibility"
-    op = d.get("opacity")
-    if op is not None:
-        try:
-            if float(op.rstrip("%")) / (100 if op.endswith("%") else 1) <= 0.05:
-                return "opacity"
-        except ValueError:
-            pass
-    ti = d.get("text-indent")
-    if ti is not None:
-        v = px(ti)
-        if v is not None and v <= -500:
-            return "offscreen"
-    if d.get("position") in ("absolute", "fixed"):
-        for side in ("left", "top", "right"):
-            v = px(d.get(side, "0"))
-            if v is not None and v <= -500:
-                return "offscreen"
-    clip = (d.get("clip", "") + " " + d.get("clip-path", "")).replace(" ", "")
-    if "rect(0" in clip or "rect(1px,1px,1px,1px)" in clip or "inset(50%" in clip or "inset(100%" in clip:
-        return "clip"
-    w, h = px(d.get("width", "auto")), px(d.get("height", "auto"))
-    mh = px(d.get("max-height", "none"))
-    tiny = (w is not None and w <= 1) or (h is not None and h <= 1) or (mh is not None and mh <= 1)
-    if tiny and d.get("overflow", "") in ("hidden", "clip"):
-        return "zero_size"
-    return None
 
 
 def _link_kind(href: str, anchor: Any, own_host: str) -> str:
@@ -168,26 +136,46 @@ class _Frame:
         self.paint: str | None = "" if fg is None and fs is None else None  # "" = visible, None = not yet known
 
 
-def walk(html: str | None, url: str | None = None) -> PageText:
-    """Sort the text of ``html`` into visible text and hidden blocks (see module doc)."""
-    out = PageText()
+def walk(html: str | None, url: str | None = None, *, prune: bool = True,
+         ordered: Callable[[str], bool] | None = None) -> PageText:
+    """Sort the text of ``html`` into visible text and hidden blocks (see module doc).
+
+    ``prune`` (the default): visit one by one only what :func:`corpusclean.html.prune.candidates`
+    names and what lies inside hidden elements, and take the visible text as a difference of
+    text nodes (:func:`corpusclean.html.prune.visible_text`). ``prune=False`` visits every
+    element; both give the same result up to the order of ``visible`` and ``alts``. ``ordered``:
+    the visible strings whose page order the caller needs; when the pruned walk cannot keep the
+    order of one (``PageText.ambiguous``), the page is walked in full.
+    """
     root = shared_tree(html or "")  # read only: extract may take this same tree afterwards
     if root is None:
-        return out
+        return PageText()
+    out = _walk(root, url, prune)
+    if out.ambiguous and ordered is not None and any(map(ordered, out.ambiguous)):
+        out = _walk(root, url, False)
+    return out
+
+
+def _walk(root: Any, url: str | None, prune: bool) -> PageText:
+    """:func:`walk` of a parsed page."""
+    out = PageText()
     styles = ["".join(s.itertext()) for s in root.iter("style")]
     css = " ".join(styles)
-    sheet = StyleSheet(styles) if css.strip() else None
     external = imports_external(css) or any(
         "stylesheet" in (ln.get("rel") or "").lower() for ln in root.iter("link"))
-    own_host = host(url)
-    if not own_host:  # no URL: the host most links point to is the site's own
-        counts: dict[str, int] = {}
-        for a in root.iter("a"):
-            h = host(a.get("href"))
-            if h:
-                counts[h] = counts.get(h, 0) + 1
-        own_host = max(counts, key=counts.__getitem__) if counts else ""
+    sheet = style_sheet(styles, uncertain=not external) if css.strip() else None
+    kids = candidates(root, sheet, external) if prune else None
+    hosts: list[str] = []  # the site's own host, found on first need
     paint: dict[str, HiddenBlock] = {}
+    hidden_alts: list[str] = []
+
+    def segment(text: str, frame: _Frame) -> Segment:
+        link = frame.link
+        if link is not None and link.__class__ is not str:  # (href, anchor): its kind, found on first need
+            if not hosts:
+                hosts.append(_own_host(root, url))
+            link = frame.link = _link_kind(link[0], link[1], hosts[0])
+        return Segment(text, link)
 
     def emit(text: str, frame: _Frame) -> None:
         method = frame.paint
@@ -195,15 +183,15 @@ def walk(html: str | None, url: str | None = None) -> PageText:
             method = frame.paint = _paint_hidden(frame) or ""
         if not method:
             if frame.block is not None:
-                frame.block.segments.append(Segment(text, frame.link))
-            else:
+                frame.block.segments.append(segment(text, frame))
+            elif kids is None:  # pruned: visible text is taken as a whole at the end
                 out.visible.append(text)
             return
         block = paint.get(method)
         if block is None:
             block = paint[method] = HiddenBlock(method)
             out.blocks.append(block)
-        block.segments.append(Segment(text, frame.link))
+        block.segments.append(segment(text, frame))
 
     start = _Frame(None if external else _BLACK, None if external else _WHITE, None if external else 16.0,
                    None, None, None if external else _LINK_BLUE)
@@ -242,14 +230,22 @@ def walk(html: str | None, url: str | None = None) -> PageText:
                 frame.block = HiddenBlock(method)
                 out.blocks.append(frame.block)
         if tag == "a" and attrib.get("href"):
-            frame.link = _link_kind(attrib["href"], el, own_host)
-        elif tag == "img" and el.get("alt") and frame.block is None:
-            out.alts.append(el.get("alt"))
+            frame.link = (attrib["href"], el)  # type: ignore[assignment]
+        elif tag == "img" and el.get("alt"):
+            (out.alts if frame.block is None else hidden_alts).append(el.get("alt"))
+        if kids is not None and frame.block is None:
+            if frame.paint is None:
+                frame.paint = _paint_hidden(frame) or ""
+            if not frame.paint:  # visible: only the children holding candidates need a visit
+                stack.extend((ch, frame) for ch in reversed(kids.get(el, ())))
+                continue
         text = el.text
         if text and text.strip():
             emit(text, frame)
         for ch in reversed(el):
             stack.append((ch, frame))
+    if kids is not None:
+        out.visible, out.alts, out.ambiguous = visible_text(root, [s.text for b in out.blocks for s in b.segments], hidden_alts)
     t = root.find(".//title")
     out.title = (t.text or "") if t is not None else ""
     for meta in root.iter("meta"):
@@ -257,6 +253,19 @@ def walk(html: str | None, url: str | None = None) -> PageText:
         if name and content:
             out.metas[name.lower()] = content
     return out
+
+
+def _own_host(root: Any, url: str | None) -> str:
+    """The page's own host: ``url``'s, or with no URL the host most links point to."""
+    own = host(url)
+    if not own:
+        counts: dict[str, int] = {}
+        for a in root.iter("a"):
+            h = host(a.get("href"))
+            if h:
+                counts[h] = counts.get(h, 0) + 1
+        own = max(counts, key=counts.__getitem__) if counts else ""
+    return own
 
 
 def _paint_hidden(frame: _Frame) -> str | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain, repeat
 from typing import Any
 
 import pyarrow as pa
@@ -65,6 +66,8 @@ ve bir bu ile için da de mi ne olarak
 """.split())
 
 _SEP_RE = re.compile(r"[,;|/·•、，；]+")
+#: Two separator runs with something between: without them :func:`keyword_run` is 0.
+_SEP_RUNS = re.compile(r"[,;|/·•、，；][^,;|/·•、，；]+[,;|/·•、，；]")
 _UNBROKEN_RE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _SENTENCE_END = re.compile(r"[.!?。！？]")
@@ -207,25 +210,17 @@ def judge_block(block: HiddenBlock) -> int:
 
 def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     """All signals of one page (see :class:`HiddenText` for their meaning)."""
-    page = walk(html, url)
+    page = walk(html, url, ordered=_is_running)
     sig: dict[str, Any] = {"visible_words": 0, "hidden_words": 0, "hidden_spam_words": 0,
                            "hidden_fraction": 0.0, "hidden_methods": None, "hidden_sample": None,
                            "keyword_run": 0, "meta_repeats": 0, "top_term_share": 0.0, "top_term": None,
                            "unnamed_term_share": 0.0}
     # running text (nodes of >= 8 word units) is where term repetition is measured; UI labels
     # repeated once per item ("E-mail", "Add to cart", "Reply") are honest and sit in nodes of their own
-    memo: dict[str, str] = {}
-    prose_parts, rest_parts = [], []
-    for part in page.visible:  # >= 8 words: 7 spaces; unspaced scripts by their word units
-        if part.count(" ") >= 7 or (not part.isascii() and _UNBROKEN_RE.search(part)
-                                    and sum(map(_unbroken_units, part.split())) >= 8):
-            prose_parts.append(part)
-        else:
-            rest_parts.append(part)
-    prose = _word_counts(" ".join(prose_parts).lower(), memo)
-    rest = _word_counts(" ".join(rest_parts).lower(), memo)
+    prose_parts, rest_parts = _running_text(page.visible)
+    prose = _word_counts(" ".join(prose_parts).lower())
     n_prose = word_units(prose)
-    n_visible = n_prose + word_units(rest)
+    n_visible = n_prose + _units_of(" ".join(rest_parts))
     sig["visible_words"] = n_visible
     hidden_total = spam_words = 0
     methods: set[str] = set()
@@ -243,7 +238,8 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     sig["hidden_fraction"] = spam_words / (n_visible + spam_words) if spam_words else 0.0
     sig["hidden_methods"] = ",".join(sorted(methods)) or None
     sig["hidden_sample"] = " | ".join(sample)[:200] or None
-    sig["keyword_run"] = max((stuffed_run(s) for s in (*page.visible, *page.alts, page.title)), default=0)
+    sig["keyword_run"] = max((stuffed_run(s) for s in {*page.visible, *page.alts, page.title} if _SEP_RUNS.search(s)),
+                             default=0)
     sig["meta_repeats"] = max((repeated_items(page.metas.get(k, "")) for k in ("keywords", "description")),
                               default=0)
     if n_prose >= 100:
@@ -259,6 +255,30 @@ def analyse(html: str | None, url: str | None = None) -> dict[str, Any]:
     return sig
 
 
+def _running_text(parts: list[str]) -> tuple[list[str], list[str]]:
+    """(running text, the rest) of visible text nodes: running text is nodes of >= 8 word units
+    (7 spaces, or unspaced scripts by :func:`_unbroken_units`), where term repetition is
+    measured; UI labels repeated once per item ("E-mail", "Add to cart") sit in nodes of their own."""
+    prose, rest = [], []
+    for part in parts:
+        (prose if _is_running(part) else rest).append(part)
+    return prose, rest
+
+
+def _is_running(part: str) -> bool:
+    """A visible text node of running text (see :func:`_running_text`). Word order matters in
+    running text (it breaks ties between top terms), so the walk keeps its page order exact."""
+    return part.count(" ") >= 7 or bool(not part.isascii() and _UNBROKEN_RE.search(part)
+                                        and sum(map(_unbroken_units, part.split())) >= 8)
+
+
+def _units_of(text: str) -> int:
+    """``word_units(Counter(words(text)))`` without the table when no word needs counting apart."""
+    if _UNBROKEN_RE.search(text) is None:
+        return len(words(text))
+    return word_units(_word_counts(text.lower()))
+
+
 def word_units(counts: Counter[str]) -> int:
     """Script-aware number of words of a word → count table (:func:`corpusclean.text.words`, with
     tokens of unspaced scripts counted by :func:`_unbroken_units`)."""
@@ -266,21 +286,32 @@ def word_units(counts: Counter[str]) -> int:
                                       if not w.isascii() and _UNBROKEN_RE.search(w))
 
 
-def _word_counts(text: str, memo: dict[str, str]) -> Counter[str]:
-    """Counts of :func:`corpusclean.text.words` of ``text`` (the same words, computed faster).
+def _word_counts(text: str) -> Counter[str]:
+    """``Counter(words(text))`` (:func:`corpusclean.text.words`), in the same order, faster.
 
-    ``words`` strips punctuation token by token; here the whitespace split and the counting run in
-    C and the stripping runs once per *distinct* token, which makes the stage several times cheaper.
+    ASCII text goes through ``words`` in one call (C loops). Otherwise the whitespace split and
+    the counting run in C and each distinct token is stripped once, remembered across pages
+    (:data:`_WORD_OF`, bounded).
     """
-    out: Counter[str] = Counter()
-    for tok, c in Counter(text.split()).items():
-        w = memo.get(tok)
-        if w is None:
-            ws = words(tok)
-            w = memo[tok] = ws[0] if ws else ""
-        if w:
-            out[w] += c
+    if text.isascii():
+        return Counter(words(text))
+    counts = Counter(text.split())
+    tokens = list(counts)
+    ws = list(map(_WORD_OF.get, tokens))
+    if None in ws:
+        if len(_WORD_OF) >= 200_000:
+            _WORD_OF.clear()
+        for i, w in enumerate(ws):
+            if w is None:
+                found = words(tokens[i])
+                ws[i] = _WORD_OF[tokens[i]] = found[0] if found else ""
+    out = Counter(chain.from_iterable(map(repeat, ws, counts.values())))
+    out.pop("", None)
     return out
+
+
+#: Token → its word ("" for none): the same tokens recur from page to page.
+_WORD_OF: dict[str, str] = {}
 
 
 @register("hidden_text")

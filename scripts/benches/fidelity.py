@@ -141,9 +141,10 @@ def score(text: str, t: dict[str, Any]) -> tuple[int, int, int, int, int]:
 
 
 def backends() -> list[tuple[str, dict[str, Any]]]:
-    """The back-ends measured: the default, and resiliparse when installed."""
+    """The back-ends measured: the default, trafilatura without its fallback extractors
+    (``fast: true``), and resiliparse when installed."""
     out: list[tuple[str, dict[str, Any]]] = [("trafilatura (default: favor=recall)", {}),
-                                             ("trafilatura favor=balanced", {"favor": "balanced"})]
+                                             ("trafilatura fast=true", {"fast": True})]
     try:
         import resiliparse  # noqa: F401
         out.append(("resiliparse", {"backend": "resiliparse"}))
@@ -159,14 +160,15 @@ def extraction(pages: list[Page], args: Any) -> None:
     kinds = sorted({p.kind for p in pages})
     Extract = get_stage_class("extract")
     rows = []
+    summary: dict[str, tuple[float, list[float]]] = {}
     for name, params in backends():
         stage = Extract(timeout_s=0, **params)
         stage.setup()
         stage.extract_text(pages[0].html)  # warm-up
         acc: dict[str, list[int]] = {k: [0] * 8 for k in kinds + ["all"]}
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         texts = [stage.extract_text(p.html) for p in pages]
-        secs = time.perf_counter() - t0
+        secs = time.process_time() - t0
         for p, t, text in zip(pages, truths, texts):
             got = score(text, t)
             want = (len(t["items"]), len(t["paras"]), sum(t["words"].values()), got[4])
@@ -176,14 +178,35 @@ def extraction(pages: list[Page], args: Any) -> None:
                     acc[k][2 * j + 1] += want[j]
         for k in kinds + ["all"]:
             a = acc[k]
+            summary.setdefault(name, (len(pages) / secs, []))[1].extend(
+                100 * a[2 * j] / a[2 * j + 1] if a[2 * j + 1] else 0.0 for j in range(4))
             rows.append([name, k, f"{a[0]}/{a[1]}", _pct(a[0], a[1]), f"{a[2]}/{a[3]}", _pct(a[2], a[3]),
                          _pct(a[4], a[5]), _pct(a[6], a[7]), len(pages) / secs if k == "all" else "", mb / secs if k == "all" else ""])
     print_table(f"extract fidelity on {len(pages)} real pages ({mb:.1f} MB; our labels: "
                 "scripts/benches/fidelity_truth.json)",
                 ["backend", "pages", "list items", "as bullets", "inline paras", "one line", "words kept",
-                 "boilerplate kept", "pages/s", "MB/s"], rows)
+                 "boilerplate kept", "pages/s (CPU)", "MB/s (CPU)"], rows)
+    _verdict(summary, kinds + ["all"])
     print("targets (default backend, all pages): >= 95 % list items as bullet lines, >= 95 % inline paragraphs "
           "on one line, >= 80 % of main-content words kept")
+
+
+def _verdict(summary: dict[str, tuple[float, list[float]]], groups: list[str]) -> None:
+    """Each back-end against the default: speed ratio and the worst gap over the four measures
+    and every page family (boilerplate: higher is worse), and whether it is within one point."""
+    names = list(summary)
+    base_speed, base = summary[names[0]]
+    for name in names[1:]:
+        speed, got = summary[name]
+        gaps = []
+        for g, group in enumerate(groups):
+            for j, what in enumerate(("as bullets", "one line", "words kept", "boilerplate kept")):
+                i = 4 * g + j
+                gap = got[i] - base[i] if j == 3 else base[i] - got[i]  # > 0: worse than the default
+                gaps.append((gap, f"{what} on {group}"))
+        worst = max(gaps)
+        print(f"{name}: {speed / base_speed:.2f} x the default's pages/s; worst gap {worst[0]:+.1f} points "
+              f"({worst[1]}): {'within' if worst[0] <= 1.0 else 'NOT within'} one point on every measure")
 
 
 def _pct(a: int, b: int) -> str:
