@@ -50,10 +50,12 @@ def _re2_class(cps: Sequence[int]) -> str:
 @functools.cache
 def _tables() -> dict[str, str]:
     """Character sets from Python's Unicode data (built once per process, ~0.3 s)."""
-    ps, space, digit = [], [], []
+    ps, space, digit, alpha = [], [], [], []
     for cp in range(sys.maxunicode + 1):
         c = chr(cp)
-        if c.isspace():  # = re's \s and str.split()'s whitespace
+        if c.isalpha():
+            alpha.append(cp)
+        elif c.isspace():  # = re's \s and str.split()'s whitespace
             space.append(cp)
         elif c.isdecimal():  # = re's \d (Unicode Nd)
             digit.append(cp)
@@ -62,6 +64,7 @@ def _tables() -> dict[str, str]:
     glyphs = sorted(map(ord, BULLET_GLYPHS))
     return {
         "ps": "".join(map(chr, ps)),
+        "alpha_class": _re2_class(alpha),
         "space": "".join(map(chr, space)),
         "space_class": _re2_class(space),
         # text._BULLET_RE on a stripped line: a glyph or 1-3 digits and ``.``/``)``, then whitespace or the end
@@ -145,7 +148,6 @@ class TextBatch:
         self._words: Segments | None = None
         self._lines: Segments | None = None
         self._paras: Segments | None = None
-        self._vocab_list: list[str] | None = None
 
     @classmethod
     def of(cls, texts: Sequence[str | None]) -> TextBatch:
@@ -161,7 +163,6 @@ class TextBatch:
             seg = getattr(self, name)
             if seg is not None:
                 setattr(out, name, seg.take(idx))
-        out._vocab_list = self._vocab_list
         return out
 
     @property
@@ -183,12 +184,23 @@ class TextBatch:
             self._words = Segments(off, ids[keep], length, vocab)
         return self._words
 
-    @property
-    def vocab_list(self) -> list[str]:
-        """The words' vocabulary as Python strings (for per-word predicates: ``str.isalpha``, ``str.lower``)."""
-        if self._vocab_list is None:
-            self._vocab_list = self.words.vocab.to_pylist()  # type: ignore[union-attr]
-        return self._vocab_list
+    def alpha_words(self) -> np.ndarray:
+        """Words holding an alphabetic character (``str.isalpha``) per document."""
+        vocab = self.words.vocab
+        return self.word_flags(pc.match_substring_regex(vocab, f"[{_tables()['alpha_class']}]")
+                               .to_numpy(zero_copy_only=False))
+
+    def stop_words(self, stop: frozenset[str]) -> np.ndarray:
+        """Words whose ``str.lower()`` is in ``stop`` per document. ASCII words are lowered by
+        Arrow (the same as Python's for ASCII), the others by ``str.lower``."""
+        vocab = self.words.vocab
+        flags = pc.is_in(pc.ascii_lower(vocab), value_set=pa.array(sorted(stop), pa.large_string()))
+        flags = flags.to_numpy(zero_copy_only=False).copy()
+        other = np.flatnonzero(~pc.string_is_ascii(vocab).to_numpy(zero_copy_only=False))
+        if len(other):
+            words = vocab.take(pa.array(other)).to_pylist()
+            flags[other] = np.fromiter(map(stop.__contains__, map(str.lower, words)), bool, len(other))
+        return self.word_flags(flags)
 
     def word_flags(self, flags: np.ndarray) -> np.ndarray:
         """Per document, how many words have a flag set (``flags``: one bool per vocabulary entry)."""

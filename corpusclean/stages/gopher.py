@@ -93,12 +93,6 @@ class GopherQuality(SignalsByBatch, FilterStage):
         n_words = batch.words.count
         n_lines = batch.lines.count
         per_word = np.maximum(n_words, 1)
-        vocab = batch.vocab_list
-        alpha = np.fromiter(map(str.isalpha, vocab), bool, len(vocab))
-        rest = np.flatnonzero(~alpha)
-        if len(rest):
-            alpha[rest] = [text.has_alpha(vocab[i]) for i in rest.tolist()]
-        stop = np.fromiter(map(self._stop.__contains__, map(str.lower, vocab)), bool, len(vocab))
         return {
             "gq_word_count": n_words,
             "gq_mean_word_length": fraction(batch.words.chars(), n_words),
@@ -106,8 +100,8 @@ class GopherQuality(SignalsByBatch, FilterStage):
             "gq_ellipsis_word_ratio": batch.ellipses() / per_word,
             "gq_bullet_line_frac": fraction(batch.bullet_lines(), n_lines),
             "gq_ellipsis_line_frac": fraction(batch.ellipsis_lines(), n_lines),
-            "gq_alpha_word_frac": fraction(batch.word_flags(alpha), n_words),
-            "gq_stop_word_count": batch.word_flags(stop),
+            "gq_alpha_word_frac": fraction(batch.alpha_words(), n_words),
+            "gq_stop_word_count": batch.stop_words(self._stop),
         }
 
 
