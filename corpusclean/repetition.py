@@ -148,7 +148,7 @@ def ngram_char_counts_flat(ids: np.ndarray, lengths: np.ndarray, offsets: np.nda
     all_len = np.zeros(w, np.int64)
     all_len[is_word] = lengths
     vocab = base + k
-    doc_of = np.repeat(np.arange(k, dtype=np.int64), sizes + 1)
+    doc_of = np.repeat(np.arange(k, dtype=np.uint16 if k < 1 << 16 else np.int64), sizes + 1)  # small: gathered at random
     cum = np.concatenate(([0], np.cumsum(all_len)))
     rpos = np.flatnonzero(np.bincount(all_ids, minlength=vocab)[all_ids] >= 2)  # a superset of in-document repeats
     rgid = all_ids[rpos]

@@ -278,6 +278,21 @@ class TextBatch:
 _memo: tuple[dict[int, int], list[str | None], TextBatch] | None = None
 
 
+def offer(texts: Sequence[str | None], arrow: pa.Array | pa.ChunkedArray) -> None:
+    """Tell :func:`analyze_batch` that ``texts`` are the values of the Arrow strings ``arrow``
+    (the runner's chunk of a text column), so a batch of them is built without converting the
+    Python strings back to Arrow."""
+    global _memo
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if len(arrow) != len(texts) or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return
+    if arrow.null_count:
+        arrow = arrow.fill_null("")
+    held = list(texts)
+    _memo = ({id(t): i for i, t in enumerate(held)}, held, TextBatch(arrow))
+
+
 def analyze_batch(texts: Sequence[str | None]) -> TextBatch:
     """The :class:`TextBatch` of ``texts``.
 

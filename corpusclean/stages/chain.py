@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from corpusclean import text_batch
 from corpusclean.document import with_columns
 from corpusclean.stages.base import ROW_CHUNK, FilterStage, Stage, StageOutput, Verdict, iter_rows
 
@@ -45,7 +46,11 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     seconds = [0.0] * k
     clock = time.perf_counter
     rows = iter_rows(table, needed)
+    start = 0
     while alive := [dict(zip(needed, values)) for values in itertools.islice(rows, ROW_CHUNK)]:
+        if "text" in needed:  # batch hook: filters that tokenise a chunk at once read the Arrow text
+            text_batch.offer([doc["text"] for doc in alive], table.column("text").slice(start, len(alive)))
+        start += len(alive)
         for j, stage in enumerate(stages):  # a chunk at a time, in row order within each stage
             t0 = clock()
             stage.prepare_batch(alive)
