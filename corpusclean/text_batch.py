@@ -303,13 +303,13 @@ def analyze_batch(texts: Sequence[str | None]) -> TextBatch:
     global _memo
     if _memo is not None:
         pos, held, batch = _memo
+        if len(texts) == len(held) and all(a is b for a, b in zip(texts, held)):
+            return batch
         try:
             idx = np.fromiter((pos[id(t)] for t in texts), np.int64, len(texts))
         except KeyError:
             idx = None
         if idx is not None and all(held[i] is t for i, t in zip(idx.tolist(), texts)):
-            if len(idx) == batch.k and (idx == np.arange(batch.k)).all():
-                return batch
             return batch.take(idx)
     batch = TextBatch.of(texts)
     held = list(texts)
