@@ -22,8 +22,8 @@ import functools
 import sys
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
