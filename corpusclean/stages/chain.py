@@ -3,7 +3,7 @@
 Fusing is an optimisation with no visible effect: :func:`process_chain` gives exactly what
 running the filters one after another gives (``tests/stages/test_fusion.py`` checks this on
 random chains), while each chunk of documents is handled by every filter while it is hot and
-filters share one tokenisation per document (:func:`corpusclean.text.analyze`).
+filters share one tokenisation per chunk (:func:`corpusclean.text_batch.analyze_batch`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     The result is exactly what running them one after another gives (each stage sees only what
     the previous kept, and adds its signal columns), but a chunk of ``ROW_CHUNK`` documents is
     handled by every filter while it is hot: filters that tokenise with
-    :func:`corpusclean.text.analyze` share one tokenisation per document, a rejected document
+    :func:`corpusclean.text_batch.analyze_batch` share one tokenisation per chunk (which is
+    offered the chunk's Arrow text, so it is not converted back from Python), a rejected document
     costs the later filters nothing, and each filter's ``prepare_batch`` sees the chunk's survivors.
     """
     added: list[str] = []

@@ -5,7 +5,9 @@ Both stages store every signal they compute as a column (``gq_*`` and ``gr_*``) 
 those signals alone (``retunable = True``), so thresholds can be re-applied to stored output
 without recomputing. Words, lines, paragraphs, ellipses, bullets, duplicates and n-gram
 character counting are the shared definitions of :mod:`corpusclean.text` (see its docstring and
-``docs/filters.md``); both stages read one tokenised :class:`~corpusclean.text.DocView`.
+``docs/filters.md``); both stages compute their signals for a chunk of documents at once from
+one :class:`~corpusclean.text_batch.TextBatch` (Arrow string kernels + NumPy; the chunk's
+tokenisation is shared by consecutive filters).
 
 Every threshold is a parameter, declared once as a :class:`~corpusclean.stages.base.Cut` (the
 comparison, the report's lines and ``whatif``'s knowledge derive from it); ``None`` switches the
@@ -154,7 +156,7 @@ class GopherRepetition(SignalsByBatch, FilterStage):
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
 
     #: Most words per call of the n-gram kernel (bounds its memory: ~100 bytes per word).
-    batch_words: ClassVar[int] = 1 << 20
+    batch_words: ClassVar[int] = 1 << 18
 
     def setup(self) -> None:
         text.prepare()
