@@ -29,7 +29,7 @@ from corpusclean import text_batch
 from corpusclean.document import with_columns
 from corpusclean.repetition import duplicate_counts
 from corpusclean.stages.base import Cut, FilterStage, Stage, StageOutput, Verdict, param, register
-from corpusclean.text import ends_with_ellipsis, lines, words
+from corpusclean.text import ends_with_ellipsis, lines, prepare, words
 from corpusclean.text_batch import SignalsByBatch, TextBatch, fraction
 
 #: TFDS c4_utils ``_CITATION_REGEX``: Wikipedia-style markers ``[1]``, ``[]``, ``[edit]``, ``[citation needed]``.
@@ -88,13 +88,17 @@ class C4Quality(Stage):
         self._marks = tuple(self.end_marks)
         self._policy = tuple(p.lower() for p in self.policy_substrings)
 
+    def setup(self) -> None:
+        prepare()
+
     def clean(self, text: str) -> tuple[str, dict[str, int], int, str | None]:
         """(cleaned text, lines removed per rule, sentences kept, document rule or None) for one text."""
         removed = dict.fromkeys(C4_LINE_RULES, 0)
         kept: list[str] = []
         sentences = 0
         for line in lines(text):
-            if self.max_word_length is not None and any(len(t) > self.max_word_length for t in line.split()):
+            if (self.max_word_length is not None and len(line) > self.max_word_length  # no token is longer than its line
+                    and any(len(t) > self.max_word_length for t in line.split())):
                 removed["too_long_word"] += 1
                 continue
             if self.remove_citations and "[" in line:
