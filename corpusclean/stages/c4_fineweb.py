@@ -19,6 +19,8 @@ Lines, words, ellipses and duplicates are the definitions of :mod:`corpusclean.t
 from __future__ import annotations
 
 import re
+import string
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,18 @@ C4_POLICY_SUBSTRINGS = ["terms of use", "privacy policy", "cookie policy", "uses
 C4_END_MARKS = [".", "?", "!", '"']
 #: A sentence end: terminal marks, optional closing quotes/brackets, then whitespace or the line end.
 _SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+
+def _at_least_words(line: str, m: int) -> bool:
+    """``len(words(line)) >= m``, stopping at ``m`` words (a word is never more than a token)."""
+    if m <= 0:
+        return True
+    tokens = line.split()
+    if len(tokens) < m:
+        return False
+    if line.isascii():  # words() of ASCII text: tokens stripped of ASCII punctuation, non-empty
+        return len(list(islice(filter(None, map(str.strip, tokens, repeat(string.punctuation))), m))) == m
+    return len(words(line)) >= m
+
 
 C4_LINE_RULES = ("too_long_word", "no_terminal_punct", "too_few_words", "javascript", "policy")
 
@@ -86,7 +100,8 @@ class C4Quality(Stage):
         if not self.end_marks and self.filter_no_terminal_punct:
             raise ValueError("end_marks is empty while filter_no_terminal_punct is true (every line would go)")
         self._marks = tuple(self.end_marks)
-        self._policy = tuple(p.lower() for p in self.policy_substrings)
+        policy = dict.fromkeys(p.lower() for p in self.policy_substrings)  # any phrase inside the line: one scan
+        self._policy_re = re.compile("|".join(map(re.escape, policy))) if self.filter_policy and policy else None
 
     def setup(self) -> None:
         prepare()
@@ -106,7 +121,7 @@ class C4Quality(Stage):
             if self.filter_no_terminal_punct and (not line.endswith(self._marks) or ends_with_ellipsis(line)):
                 removed["no_terminal_punct"] += 1
                 continue
-            if self.min_words_per_line is not None and len(words(line)) < self.min_words_per_line:
+            if self.min_words_per_line is not None and not _at_least_words(line, self.min_words_per_line):
                 removed["too_few_words"] += 1
                 continue
             low = line.lower()
@@ -117,7 +132,7 @@ class C4Quality(Stage):
                 continue
             if self.filter_curly_bracket and "{" in line:
                 return text, removed, sentences, "curly_bracket"
-            if self.filter_policy and any(p in low for p in self._policy):
+            if self._policy_re is not None and self._policy_re.search(low):
                 removed["policy"] += 1
                 continue
             if not line.strip():
