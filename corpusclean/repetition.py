@@ -30,6 +30,35 @@ def duplicate_stats(items: Sequence[str], lengths: Sequence[int] | None = None) 
     return dup, sum(lengths) - sum(first.values())
 
 
+def duplicate_counts(off: np.ndarray, ids: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`duplicate_stats` of ``k`` documents at once: (duplicate items, characters in them) per document.
+
+    ``off`` (``k + 1``): document ``i`` holds items ``ids[off[i]:off[i + 1]]``; equal items have
+    equal ids (across documents too); ``length[id]`` is an item's characters. An item is a
+    duplicate when its document holds it earlier: per document, items minus distinct items, and
+    characters minus the distinct items' characters. ``int64`` arrays of length ``k``.
+    """
+    k = len(off) - 1
+    sizes = off[1:] - off[:-1]
+    if not len(ids):
+        return np.zeros(k, np.int64), np.zeros(k, np.int64)
+    doc = np.repeat(np.arange(k, dtype=np.int64), sizes)
+    vb = max(int(ids.max()), 1).bit_length()
+    if vb + max(k, 1).bit_length() <= 63:
+        key = np.sort((doc << vb) | ids)
+        distinct = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        ddoc, did = distinct >> vb, distinct & ((1 << vb) - 1)
+    else:
+        pairs = np.unique(np.stack([doc, ids], axis=1), axis=0)
+        ddoc, did = pairs[:, 0], pairs[:, 1]
+    n_distinct = np.bincount(ddoc, minlength=k)
+    cum = np.concatenate(([0], np.cumsum(length[did])))
+    dstart = np.concatenate(([0], np.cumsum(n_distinct)))
+    cum_all = np.concatenate(([0], np.cumsum(length[ids])))
+    total = cum_all[off[1:]] - cum_all[off[:-1]]
+    return sizes - n_distinct, total - (cum[dstart[1:]] - cum[dstart[:-1]])
+
+
 def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int],
                       dup_ns: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
     """Characters in the top n-gram (for each n in ``top_ns``) and in duplicate n-grams (``dup_ns``).
@@ -41,7 +70,9 @@ def ngram_char_counts(ids: np.ndarray, lengths: np.ndarray, top_ns: Iterable[int
     n-grams together, earliest first. Once no n-gram of a length repeats, no longer one can.
     Definitions (first occurrences excluded, overlaps counted once, ties): module docstring.
     """
-    return ngram_char_counts_batch([(np.asarray(ids, np.int64), np.asarray(lengths, np.int64))], top_ns, dup_ns)[0]
+    ids = np.asarray(ids, np.int64)
+    top, dup = ngram_char_counts_flat(ids, np.asarray(lengths, np.int64), np.array([0, len(ids)]), top_ns, dup_ns)
+    return {n: int(v[0]) for n, v in top.items()}, {n: int(v[0]) for n, v in dup.items()}
 
 
 def duplicate_ngram_chars_reference(tokens: Sequence[str], n: int) -> int:
@@ -64,54 +95,75 @@ def duplicate_ngram_chars_reference(tokens: Sequence[str], n: int) -> int:
 
 def ngram_char_counts_batch(docs: Sequence[tuple[np.ndarray, np.ndarray]], top_ns: Iterable[int],
                             dup_ns: Iterable[int]) -> list[tuple[dict[int, int], dict[int, int]]]:
-    """:func:`ngram_char_counts` of many documents at once: one sort per n-gram length per batch.
+    """:func:`ngram_char_counts` of many documents at once (``docs``: (word ids, word lengths) each)."""
+    docs = list(docs)
+    sizes = np.fromiter((len(d[0]) for d in docs), np.int64, len(docs))
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    ids = np.concatenate([np.asarray(d[0], np.int64) for d in docs] + [np.empty(0, np.int64)])
+    lens = np.concatenate([np.asarray(d[1], np.int64) for d in docs] + [np.empty(0, np.int64)])
+    top, dup = ngram_char_counts_flat(ids, lens, offsets, top_ns, dup_ns)
+    return [({n: int(v[i]) for n, v in top.items()}, {n: int(v[i]) for n, v in dup.items()}) for i in range(len(docs))]
 
-    ``docs``: (word ids, word lengths) per document. The documents are concatenated, each with
-    its ids shifted into a range of its own (equal words of different documents differ) and
-    followed by a separator word that occurs once (so no repeated n-gram crosses a boundary and
-    the covered characters of one document never run into the next); per-document results are
-    then read back by segment. Same values as calling :func:`ngram_char_counts` per document.
+
+def _bits(x: int) -> int:
+    return max(int(x), 1).bit_length()
+
+
+def ngram_char_counts_flat(ids: np.ndarray, lengths: np.ndarray, offsets: np.ndarray, top_ns: Iterable[int],
+                           dup_ns: Iterable[int]) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """:func:`ngram_char_counts` of ``k`` documents stored one after another; one sort per n-gram
+    length (and one to restore position order) for the whole batch.
+
+    ``ids`` (``int64``, all documents' words concatenated): equal words *of one document* have
+    equal ids; ids may be shared between documents (a batch-wide vocabulary) or not.
+    ``lengths``: each word's characters. ``offsets`` (``k + 1``): document ``i`` is
+    ``ids[offsets[i]:offsets[i + 1]]``. Returns ``({n: top chars per document}, {n: duplicate
+    chars per document})``, ``int64`` arrays of length ``k``; same values as one call per document.
+
+    Each document is followed by a separator word that occurs once, so no repeated n-gram crosses
+    a boundary and covered characters never run into the next document. At n = 2 a group of
+    equal keys is also cut where the document changes (ids may be shared); from n = 3 on the key
+    holds the (n-1)-gram's group, which already belongs to one document. Sort keys pack the
+    value and the position into one ``int64`` (shifts, no division) when they fit, else a stable
+    argsort gives the same order.
     """
     top_set, dup_set = set(top_ns), set(dup_ns)
-    k = len(docs)
-    top_out = [dict.fromkeys(top_set, 0) for _ in range(k)]
-    dup_out = [dict.fromkeys(dup_set, 0) for _ in range(k)]
-    nmax = max(top_set | dup_set, default=0)
-    if not k or nmax < 2:
-        return list(zip(top_out, dup_out))
-    sizes = np.fromiter((len(d[0]) for d in docs), np.int64, k)
-    vocabs = np.fromiter((int(d[0].max()) + 1 if len(d[0]) else 0 for d in docs), np.int64, k)
-    id_off = np.concatenate(([0], np.cumsum(vocabs)))
-    ids = np.concatenate([np.asarray(d[0], np.int64) + id_off[i] for i, d in enumerate(docs)] +
-                         [np.empty(0, np.int64)])
-    lens = np.concatenate([np.asarray(d[1], np.int64) for d in docs] + [np.empty(0, np.int64)])
-    starts = np.concatenate(([0], np.cumsum(sizes + 1)))[:-1]  # each document then its separator
-    w = int(sizes.sum()) + k
-    all_ids = np.empty(w, np.int64)
-    all_len = np.zeros(w, np.int64)
-    sep = np.zeros(w, bool)
-    sep[starts + sizes] = True
-    all_ids[sep] = id_off[-1] + np.arange(k)  # one distinct separator word per document
-    all_ids[~sep] = ids
-    all_len[~sep] = lens
-    doc_of = np.repeat(np.arange(k), sizes + 1)
-    vocab = int(id_off[-1]) + k
-    rpos = np.flatnonzero(np.bincount(all_ids, minlength=vocab)[all_ids] >= 2)
-    rgid = all_ids[rpos]
-    cum = np.concatenate(([0], np.cumsum(all_len)))
-    composite = w * w * w < 2**62
+    offsets = np.asarray(offsets, np.int64)
+    k = len(offsets) - 1
     tops = {n: np.zeros(k, np.int64) for n in top_set}
     dups = {n: np.zeros(k, np.int64) for n in dup_set}
+    nmax = max(top_set | dup_set, default=0)
+    if k <= 0 or nmax < 2 or len(ids) < 2:
+        return tops, dups
+    ids = np.asarray(ids, np.int64)
+    sizes = offsets[1:] - offsets[:-1]
+    base = int(ids.max()) + 1
+    w = len(ids) + k
+    sep = offsets[1:] + np.arange(k)  # where each document's separator goes
+    is_word = np.ones(w, bool)
+    is_word[sep] = False
+    all_ids = np.empty(w, np.int64)
+    all_ids[sep] = base + np.arange(k)
+    all_ids[is_word] = ids
+    all_len = np.zeros(w, np.int64)
+    all_len[is_word] = lengths
+    vocab = base + k
+    doc_of = np.repeat(np.arange(k, dtype=np.uint16 if k < 1 << 16 else np.int64), sizes + 1)  # small: gathered at random
+    cum = np.concatenate(([0], np.cumsum(all_len)))
+    rpos = np.flatnonzero(np.bincount(all_ids, minlength=vocab)[all_ids] >= 2)  # a superset of in-document repeats
+    rgid = all_ids[rpos]
+    groups = vocab  # rgid < groups
+    pb = _bits(w)
 
     def covered(starts_: np.ndarray, n: int) -> np.ndarray:
-        # per document: n-grams of one document never reach its separator, so the first n-gram of
+        # starts sorted; n-grams of one document never reach its separator, so the first n-gram of
         # the next document starts past the previous one's end and adds its own characters
         ends = starts_ + n
         add = cum[ends] - cum[starts_]
         if len(starts_) > 1:
             lo = np.maximum(starts_[1:], ends[:-1])
             add[1:] = cum[ends[1:]] - cum[lo]
-        return np.bincount(doc_of[starts_], weights=add, minlength=k).astype(np.int64)
+        return np.bincount(doc_of[starts_], weights=add, minlength=k).astype(np.int64)  # exact below 2**53
 
     for n in range(2, nmax + 1):
         if len(rpos) < 2:
@@ -121,10 +173,10 @@ def ngram_char_counts_batch(docs: Sequence[tuple[np.ndarray, np.ndarray]], top_n
         if not len(cand):
             break
         key = rgid[:-1][follows] * vocab + all_ids[cand + (n - 1)]
-        if composite:
-            sk = np.sort(key * w + cand)
-            skey = sk // w
-            pos = sk - skey * w
+        if _bits(groups * vocab) + pb <= 63:
+            sk = np.sort((key << pb) | cand)
+            skey = sk >> pb
+            pos = sk & ((1 << pb) - 1)
         else:
             order = np.argsort(key, kind="stable")
             skey, pos = key[order], cand[order]
@@ -132,6 +184,9 @@ def ngram_char_counts_batch(docs: Sequence[tuple[np.ndarray, np.ndarray]], top_n
         is_first = np.empty(c, dtype=bool)
         is_first[0] = True
         np.not_equal(skey[1:], skey[:-1], out=is_first[1:])
+        if n == 2:  # word ids may be shared by documents: a group never spans two
+            dpos = doc_of[pos]
+            is_first[1:] |= dpos[1:] != dpos[:-1]
         if is_first.all():
             break
         group_start = np.flatnonzero(is_first)
@@ -140,31 +195,33 @@ def ngram_char_counts_batch(docs: Sequence[tuple[np.ndarray, np.ndarray]], top_n
         counts[-1] = c - group_start[-1]
         group_sorted = np.cumsum(is_first) - 1
         repeated = counts[group_sorted] >= 2
-        if composite:
-            back = np.sort(pos[repeated] * c + group_sorted[repeated])
-            rpos = back // c
-            rgid = back - rpos * c
+        rep_pos, rep_gid = pos[repeated], group_sorted[repeated]
+        groups = len(group_start)
+        gb = _bits(groups)
+        if pb + gb <= 63:
+            back = np.sort((rep_pos << gb) | rep_gid)
+            rpos = back >> gb
+            rgid = back & ((1 << gb) - 1)
         else:
-            order_pos = np.argsort(pos[repeated])
-            rpos, rgid = pos[repeated][order_pos], group_sorted[repeated][order_pos]
+            order_pos = np.argsort(rep_pos)
+            rpos, rgid = rep_pos[order_pos], rep_gid[order_pos]
         if n in top_set:
             multi = np.flatnonzero(counts >= 2)  # only a repeated n-gram can be a document's top one
             firsts = pos[group_start[multi]]
-            chars = cum[firsts + n] - cum[firsts]
+            cnt = counts[multi]
             gdoc = doc_of[firsts]
-            order = np.lexsort((firsts, -chars, -counts[multi], gdoc))  # per document: most, longest, earliest
-            ordered_doc = gdoc[order]
+            most = np.zeros(k, np.int64)
+            np.maximum.at(most, gdoc, cnt)
+            best = np.flatnonzero(cnt == most[gdoc])  # per document: most occurrences, then
+            bf = firsts[best]
+            chars = cum[bf + n] - cum[bf]
+            order = np.lexsort((bf, -chars, gdoc[best]))  # most characters, then earliest
+            ordered_doc = gdoc[best][order]
             head = np.ones(len(order), bool)
             np.not_equal(ordered_doc[1:], ordered_doc[:-1], out=head[1:])
-            best = multi[order[head]]
-            chosen = np.zeros(len(group_start), bool)
-            chosen[best] = True
+            chosen = np.zeros(groups, bool)
+            chosen[multi[best[order[head]]]] = True
             tops[n] = covered(np.sort(pos[chosen[group_sorted]]), n)
         if n in dup_set:
             dups[n] = covered(np.sort(pos[~is_first]), n)
-    for i in range(k):
-        for n in top_set:
-            top_out[i][n] = int(tops[n][i])
-        for n in dup_set:
-            dup_out[i][n] = int(dups[n][i])
-    return list(zip(top_out, dup_out))
+    return tops, dups

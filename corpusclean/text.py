@@ -47,12 +47,13 @@ down once, with its reason.
 
 Scripts without spaces (CJK, Thai) give few, long "words"; nothing here fails on them.
 
-Tokenisation is done once per document by :func:`analyze`, which returns a :class:`DocView`
-holding lines, paragraphs and words; every signal of a filter is read from that one view. The
-runner runs consecutive filters a chunk of documents at a time (``process_chain`` in the stage
-protocol), and :func:`analyze` remembers the views of a chunk's text objects, so the Gopher
-quality and repetition filters (and any other consecutive filters) share one tokenisation per
-document, without keeping a shard's worth of views in memory.
+This module defines each unit on one document (functions, and :class:`DocView` for a document
+tokenised once). The quality filters compute the same units for a chunk of documents at once
+with Arrow's string kernels and NumPy (:mod:`corpusclean.text_batch`: character classes built
+from Python's tables, so the results are identical; ``tests/text/test_text_batch.py``). The
+runner runs consecutive filters a chunk of documents at a time (``process_chain``), and
+:func:`corpusclean.text_batch.analyze_batch` remembers the chunk's tokenisation, so the Gopher
+quality and repetition filters (and FineWeb's) share it without keeping a shard's worth in memory.
 """
 
 from __future__ import annotations

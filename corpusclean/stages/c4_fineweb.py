@@ -19,14 +19,20 @@ Lines, words, ellipses and duplicates are the definitions of :mod:`corpusclean.t
 from __future__ import annotations
 
 import re
-from itertools import repeat
+import string
+from itertools import islice, repeat
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from corpusclean import text_batch
 from corpusclean.document import with_columns
+from corpusclean.repetition import duplicate_counts
 from corpusclean.stages.base import Cut, FilterStage, Stage, StageOutput, Verdict, param, register
-from corpusclean.text import analyze, duplicate_stats, ends_with_ellipsis, lines, words
+from corpusclean.text import ends_with_ellipsis, lines, prepare, words
+from corpusclean.text_batch import SignalsByBatch, TextBatch, fraction
 
 #: TFDS c4_utils ``_CITATION_REGEX``: Wikipedia-style markers ``[1]``, ``[]``, ``[edit]``, ``[citation needed]``.
 CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]", re.IGNORECASE)
@@ -37,6 +43,18 @@ C4_POLICY_SUBSTRINGS = ["terms of use", "privacy policy", "cookie policy", "uses
 C4_END_MARKS = [".", "?", "!", '"']
 #: A sentence end: terminal marks, optional closing quotes/brackets, then whitespace or the line end.
 _SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+
+def _at_least_words(line: str, m: int) -> bool:
+    """``len(words(line)) >= m``, stopping at ``m`` words (a word is never more than a token)."""
+    if m <= 0:
+        return True
+    tokens = line.split()
+    if len(tokens) < m:
+        return False
+    if line.isascii():  # words() of ASCII text: tokens stripped of ASCII punctuation, non-empty
+        return len(list(islice(filter(None, map(str.strip, tokens, repeat(string.punctuation))), m))) == m
+    return len(words(line)) >= m
+
 
 C4_LINE_RULES = ("too_long_word", "no_terminal_punct", "too_few_words", "javascript", "policy")
 
@@ -82,7 +100,11 @@ class C4Quality(Stage):
         if not self.end_marks and self.filter_no_terminal_punct:
             raise ValueError("end_marks is empty while filter_no_terminal_punct is true (every line would go)")
         self._marks = tuple(self.end_marks)
-        self._policy = tuple(p.lower() for p in self.policy_substrings)
+        policy = dict.fromkeys(p.lower() for p in self.policy_substrings)  # any phrase inside the line: one scan
+        self._policy_re = re.compile("|".join(map(re.escape, policy))) if self.filter_policy and policy else None
+
+    def setup(self) -> None:
+        prepare()
 
     def clean(self, text: str) -> tuple[str, dict[str, int], int, str | None]:
         """(cleaned text, lines removed per rule, sentences kept, document rule or None) for one text."""
@@ -90,7 +112,8 @@ class C4Quality(Stage):
         kept: list[str] = []
         sentences = 0
         for line in lines(text):
-            if self.max_word_length is not None and any(len(t) > self.max_word_length for t in line.split()):
+            if (self.max_word_length is not None and len(line) > self.max_word_length  # no token is longer than its line
+                    and any(len(t) > self.max_word_length for t in line.split())):
                 removed["too_long_word"] += 1
                 continue
             if self.remove_citations and "[" in line:
@@ -98,7 +121,7 @@ class C4Quality(Stage):
             if self.filter_no_terminal_punct and (not line.endswith(self._marks) or ends_with_ellipsis(line)):
                 removed["no_terminal_punct"] += 1
                 continue
-            if self.min_words_per_line is not None and len(words(line)) < self.min_words_per_line:
+            if self.min_words_per_line is not None and not _at_least_words(line, self.min_words_per_line):
                 removed["too_few_words"] += 1
                 continue
             low = line.lower()
@@ -109,7 +132,7 @@ class C4Quality(Stage):
                 continue
             if self.filter_curly_bracket and "{" in line:
                 return text, removed, sentences, "curly_bracket"
-            if self.filter_policy and any(p in low for p in self._policy):
+            if self._policy_re is not None and self._policy_re.search(low):
                 removed["policy"] += 1
                 continue
             if not line.strip():
@@ -163,7 +186,7 @@ FINEWEB_END_MARKS = [".", "'", '"', "!", "?"]
 
 
 @register("fineweb_quality")
-class FineWebQuality(FilterStage):
+class FineWebQuality(SignalsByBatch, FilterStage):
     """FineWeb's quality rules (Penedo et al. 2024, §3.5), paper thresholds.
 
     Rules, checked in this order: ``line_punct`` (fraction of lines ending in ``end_marks`` at
@@ -197,27 +220,21 @@ class FineWebQuality(FilterStage):
     max_newline_word_ratio: float | None = param(
         None, "Remove when newlines per word exceed this (datatrove's list rule, 0.3; not in the paper); none disables")
 
-    def __post_init__(self) -> None:
-        self._marks = tuple(self.end_marks)
-        # "ends with a mark", over all lines at once (one match per line); plain endswith for
-        # marks a multi-line pattern cannot express (empty, or holding a newline)
-        self._marks_re = (None if any(not m or "\n" in m for m in self._marks) else
-                          re.compile("(?:" + "|".join(map(re.escape, self._marks)) + ")$", re.MULTILINE))
+    def setup(self) -> None:
+        text_batch.prepare()
 
-    def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
-        view = analyze(doc.get("text"))
-        ls = view.lines
-        n = len(ls)
-        lengths = list(map(len, ls))
-        total = sum(lengths)
-        _, dup_chars = duplicate_stats(ls, lengths)
-        if self._marks_re is None:
-            punct = sum(map(str.endswith, ls, repeat(self._marks)))
-        else:
-            punct = len(self._marks_re.findall(view.joined_lines)) if n else 0
+    def signals_batch(self, batch: TextBatch) -> dict[str, Any]:
+        """Every FineWeb signal of each document of ``batch`` (arrays, one value per document)."""
+        ls = batch.lines
+        n = ls.count
+        ends = np.zeros(len(ls.length), bool)  # per distinct line: ends with one of end_marks
+        for mark in dict.fromkeys(self.end_marks):
+            ends |= pc.ends_with(ls.vocab, mark).to_numpy(zero_copy_only=False)
+        _, dup_chars = duplicate_counts(ls.off, ls.ids, ls.length)
+        short = ls.length < self.short_line_length
         return {
-            "fw_line_punct_frac": punct / n if n else 0.0,
-            "fw_short_line_frac": sum(map(self.short_line_length.__gt__, lengths)) / n if n else 0.0,
-            "fw_dup_line_char_frac": dup_chars / total if total else 0.0,
-            "fw_newline_word_ratio": view.text.count("\n") / max(view.n_words, 1),
+            "fw_line_punct_frac": fraction(batch.line_flags(ends), n),
+            "fw_short_line_frac": fraction(batch.line_flags(short), n),
+            "fw_dup_line_char_frac": fraction(dup_chars, ls.chars()),
+            "fw_newline_word_ratio": batch.count("\n") / np.maximum(batch.words.count, 1),
         }

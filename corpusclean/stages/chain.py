@@ -3,7 +3,7 @@
 Fusing is an optimisation with no visible effect: :func:`process_chain` gives exactly what
 running the filters one after another gives (``tests/stages/test_fusion.py`` checks this on
 random chains), while each chunk of documents is handled by every filter while it is hot and
-filters share one tokenisation per document (:func:`corpusclean.text.analyze`).
+filters share one tokenisation per chunk (:func:`corpusclean.text_batch.analyze_batch`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from corpusclean import text_batch
 from corpusclean.document import with_columns
 from corpusclean.stages.base import ROW_CHUNK, FilterStage, Stage, StageOutput, Verdict, iter_rows
 
@@ -31,7 +32,8 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     The result is exactly what running them one after another gives (each stage sees only what
     the previous kept, and adds its signal columns), but a chunk of ``ROW_CHUNK`` documents is
     handled by every filter while it is hot: filters that tokenise with
-    :func:`corpusclean.text.analyze` share one tokenisation per document, a rejected document
+    :func:`corpusclean.text_batch.analyze_batch` share one tokenisation per chunk (which is
+    offered the chunk's Arrow text, so it is not converted back from Python), a rejected document
     costs the later filters nothing, and each filter's ``prepare_batch`` sees the chunk's survivors.
     """
     added: list[str] = []
@@ -45,7 +47,11 @@ def process_chain(stages: Sequence[FilterStage], table: pa.Table) -> list[tuple[
     seconds = [0.0] * k
     clock = time.perf_counter
     rows = iter_rows(table, needed)
+    start = 0
     while alive := [dict(zip(needed, values)) for values in itertools.islice(rows, ROW_CHUNK)]:
+        if "text" in needed:  # batch hook: filters that tokenise a chunk at once read the Arrow text
+            text_batch.offer([doc["text"] for doc in alive], table.column("text").slice(start, len(alive)))
+        start += len(alive)
         for j, stage in enumerate(stages):  # a chunk at a time, in row order within each stage
             t0 = clock()
             stage.prepare_batch(alive)

@@ -5,7 +5,9 @@ Both stages store every signal they compute as a column (``gq_*`` and ``gr_*``) 
 those signals alone (``retunable = True``), so thresholds can be re-applied to stored output
 without recomputing. Words, lines, paragraphs, ellipses, bullets, duplicates and n-gram
 character counting are the shared definitions of :mod:`corpusclean.text` (see its docstring and
-``docs/filters.md``); both stages read one tokenised :class:`~corpusclean.text.DocView`.
+``docs/filters.md``); both stages compute their signals for a chunk of documents at once from
+one :class:`~corpusclean.text_batch.TextBatch` (Arrow string kernels + NumPy; the chunk's
+tokenisation is shared by consecutive filters).
 
 Every threshold is a parameter, declared once as a :class:`~corpusclean.stages.base.Cut` (the
 comparison, the report's lines and ``whatif``'s knowledge derive from it); ``None`` switches the
@@ -19,23 +21,17 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 
-from corpusclean.repetition import ngram_char_counts_batch
+from corpusclean import text, text_batch
+from corpusclean.repetition import duplicate_counts, ngram_char_counts_flat
 from corpusclean.stages.base import Cut, FilterStage, param, register
-from corpusclean.text import (
-    DocView,
-    analyze,
-    count_ellipses,
-    duplicate_stats,
-    ngram_char_counts,
-    prepare,
-)
+from corpusclean.text_batch import SignalsByBatch, TextBatch, fraction
 
 #: The paper's stop words ("the, be, to, of, and, that, have, with").
 GOPHER_STOP_WORDS: list[str] = ["the", "be", "to", "of", "and", "that", "have", "with"]
 
 
 @register("gopher_quality")
-class GopherQuality(FilterStage):
+class GopherQuality(SignalsByBatch, FilterStage):
     """Gopher's quality rules with the paper's defaults (MassiveWeb, appendix A.1.1).
 
     Removes a document that: does not have 50–100,000 words; has a mean word length outside
@@ -90,32 +86,25 @@ class GopherQuality(FilterStage):
         self._stop = frozenset(w.lower() for w in self.stop_words)
 
     def setup(self) -> None:
-        prepare()
+        text.prepare()
+        text_batch.prepare()
 
-    def signals(self, view: DocView) -> dict[str, Any]:
-        """Every quality signal of one tokenised document."""
-        n_words = view.n_words
-        text = view.text
-        n_lines = len(view.lines)
-        per_word = max(n_words, 1)
-        # over the distinct words, weighted by their counts (the word ids are shared with
-        # gopher_repetition, which needs them anyway)
-        unique, counts = view.unique_words, view.word_counts
-        stop = (int(counts[np.fromiter(map(self._stop.__contains__, map(str.lower, unique)), bool, len(unique))].sum())
-                if n_words else 0)
+    def signals_batch(self, batch: TextBatch) -> dict[str, Any]:
+        """Every quality signal of each document of ``batch`` (arrays, one value per document).
+        Per-word predicates run once per distinct word of the batch."""
+        n_words = batch.words.count
+        n_lines = batch.lines.count
+        per_word = np.maximum(n_words, 1)
         return {
             "gq_word_count": n_words,
-            "gq_mean_word_length": view.word_chars() / n_words if n_words else 0.0,
-            "gq_hash_word_ratio": text.count("#") / per_word,
-            "gq_ellipsis_word_ratio": count_ellipses(text) / per_word,
-            "gq_bullet_line_frac": view.bullet_lines() / n_lines if n_lines else 0.0,
-            "gq_ellipsis_line_frac": view.ellipsis_lines() / n_lines if n_lines else 0.0,
-            "gq_alpha_word_frac": view.count_alpha_words() / n_words if n_words else 0.0,
-            "gq_stop_word_count": stop,
+            "gq_mean_word_length": fraction(batch.words.chars(), n_words),
+            "gq_hash_word_ratio": batch.count("#") / per_word,
+            "gq_ellipsis_word_ratio": batch.ellipses() / per_word,
+            "gq_bullet_line_frac": fraction(batch.bullet_lines(), n_lines),
+            "gq_ellipsis_line_frac": fraction(batch.ellipsis_lines(), n_lines),
+            "gq_alpha_word_frac": fraction(batch.alpha_words(), n_words),
+            "gq_stop_word_count": batch.stop_words(self._stop),
         }
-
-    def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return self.signals(analyze(doc.get("text")))
 
 
 #: Table A1's n-gram lengths.
@@ -124,7 +113,7 @@ DUP_NS = (5, 6, 7, 8, 9, 10)
 
 
 @register("gopher_repetition")
-class GopherRepetition(FilterStage):
+class GopherRepetition(SignalsByBatch, FilterStage):
     """Gopher's repetition rules, Table A1 thresholds (MassiveWeb, appendix A.1.1).
 
     For lines and for paragraphs: the fraction of them that are duplicates (max 0.30) and the
@@ -166,50 +155,39 @@ class GopherRepetition(FilterStage):
     max_dup_9gram_char_frac: float | None = param(0.11, "Highest fraction of word characters in duplicate 9-grams (Table A1: 0.11)")
     max_dup_10gram_char_frac: float | None = param(0.10, "Highest fraction of word characters in duplicate 10-grams (Table A1: 0.10)")
 
-    #: Most words per batch of the n-gram kernel (its exact int64 sort keys need words**3 < 2**62).
-    batch_words: ClassVar[int] = 1 << 20
+    #: Most words per call of the n-gram kernel (bounds its memory: ~100 bytes per word).
+    batch_words: ClassVar[int] = 1 << 18
 
     def setup(self) -> None:
-        prepare()
+        text.prepare()
+        text_batch.prepare()
 
-    def prepare_batch(self, docs: list[dict[str, Any]]) -> None:
-        """Count the n-gram characters of a chunk of documents in batches (one sort per n-gram
-        length per batch, :func:`~corpusclean.repetition.ngram_char_counts_batch`) for :meth:`compute`."""
-        views = [analyze(doc.get("text")) for doc in docs]
-        self._ngrams: dict[int, tuple[DocView, Any]] = {}
-        start, words = 0, 0
-        for i, view in enumerate([*views, None]):
-            size = len(view.word_ids) if view is not None else self.batch_words
-            if i > start and words + size > self.batch_words:
-                part = views[start:i]
-                counts = ngram_char_counts_batch([(v.word_ids, v.word_lengths) for v in part], TOP_NS, DUP_NS)
-                self._ngrams.update((id(v), (v, c)) for v, c in zip(part, counts))
-                start, words = i, 0
-            words += size
-
-    def signals(self, view: DocView) -> dict[str, float]:
-        """Every repetition signal of one tokenised document."""
-        out: dict[str, float] = {}
-        for kind, items in (("line", view.lines), ("para", view.paragraphs)):
-            if kind == "line":
-                lengths = list(map(len, items))
-            else:  # a paragraph's characters are its lines' characters (no newlines)
-                lengths = [len(p) - p.count("\n") for p in items]
-            dup, dup_chars = duplicate_stats(items, lengths)
-            total = sum(lengths)
-            out[f"gr_dup_{kind}_frac"] = dup / len(items) if items else 0.0
-            out[f"gr_dup_{kind}_char_frac"] = dup_chars / total if total else 0.0
-        total_chars = view.word_chars()
-        hit = getattr(self, "_ngrams", {}).pop(id(view), None)
-        if hit is not None and hit[0] is view:
-            top, dup = hit[1]
-        else:
-            top, dup = ngram_char_counts(view.word_ids, view.word_lengths, TOP_NS, DUP_NS)
+    def signals_batch(self, batch: TextBatch) -> dict[str, Any]:
+        """Every repetition signal of each document of ``batch`` (arrays, one value per document)."""
+        out: dict[str, Any] = {}
+        for kind, seg in (("line", batch.lines), ("para", batch.paragraphs)):
+            # a paragraph's characters are its lines' characters (no newlines)
+            dup, dup_chars = duplicate_counts(seg.off, seg.ids, seg.length)
+            out[f"gr_dup_{kind}_frac"] = fraction(dup, seg.count)
+            out[f"gr_dup_{kind}_char_frac"] = fraction(dup_chars, seg.chars())
+        w = batch.words
+        total_chars = w.chars()
+        top = {n: np.zeros(batch.k, np.int64) for n in TOP_NS}
+        dup = {n: np.zeros(batch.k, np.int64) for n in DUP_NS}
+        ends = w.off[1:]
+        start = 0
+        while start < batch.k:  # documents in runs of at most batch_words words (at least one document)
+            stop = max(start + 1, int(np.searchsorted(ends, w.off[start] + self.batch_words, "right")))
+            lo, hi = w.off[start], w.off[stop]
+            ids = w.ids[lo:hi]
+            t, d = ngram_char_counts_flat(ids, w.length[ids], w.off[start:stop + 1] - lo, TOP_NS, DUP_NS)
+            for n in TOP_NS:
+                top[n][start:stop] = t[n]
+            for n in DUP_NS:
+                dup[n][start:stop] = d[n]
+            start = stop
         for n in TOP_NS:
-            out[f"gr_top_{n}gram_char_frac"] = top[n] / total_chars if total_chars else 0.0
+            out[f"gr_top_{n}gram_char_frac"] = fraction(top[n], total_chars)
         for n in DUP_NS:
-            out[f"gr_dup_{n}gram_char_frac"] = dup[n] / total_chars if total_chars else 0.0
+            out[f"gr_dup_{n}gram_char_frac"] = fraction(dup[n], total_chars)
         return out
-
-    def compute(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return self.signals(analyze(doc.get("text")))
