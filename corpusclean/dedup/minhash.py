@@ -304,7 +304,7 @@ def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
         extra = [(i, raw) for i, raw in extra if raw]
         if extra:  # no token, but not empty: one shingle of the raw text
             h = np.concatenate([h, np.array([shingle_hash_reference(
-                [word_hash_reference(raw.encode("utf-8"))]) for _, raw in extra], U32)])
+                [word_hash_reference(raw.encode("utf-8", "surrogatepass"))]) for _, raw in extra], U32)])
             d = np.concatenate([d, np.array([i for i, _ in extra], np.int64)])
             order = np.argsort(d, kind="stable")
             h, d = h[order], d[order]
