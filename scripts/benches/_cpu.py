@@ -8,12 +8,15 @@ system clock ticks of the command and every descendant) every ``interval`` secon
   (``getrusage(RUSAGE_CHILDREN)`` before/after: exact);
 * ``per_process`` — CPU seconds per process seen (pid, command name, first/last seen), the
   command's own process first (``driver``);
-* ``idle_wall_s`` — a projection of the wall time on an idle machine with ``cores`` cores: for
-  each sampling interval, ``max(largest process's CPU delta, total CPU delta / cores)``, summed
-  (a process cannot run faster than one core; the command cannot use more than ``cores``). Serial
-  work (one busy process) counts fully; CPU taken away by other users of the machine does not
-  count at all. CPU of processes that exited between two samples (not attributed) is added as
-  serial time;
+* ``idle_wall_s`` — a projection of the wall time on an idle machine with ``cores`` cores: the
+  run is cut into windows of ``window`` seconds (2 s), and each window counts
+  ``max(largest process's CPU in it, total CPU in it / cores)`` (a process cannot run faster
+  than one core; the command cannot use more than ``cores``). Serial work (one busy process)
+  counts fully; CPU taken away by other users of the machine does not count at all. Windows of
+  a few seconds, not single samples: on a loaded machine two workers are rarely scheduled in
+  the same 0.1 s, which per sample would look serial (:meth:`Measured.idle_wall` gives other
+  widths; 0.1 s is a pessimistic bound). CPU of processes that exited between two samples (not
+  attributed) is added as serial time;
 * ``load`` — the 1-minute load average before, the mean of the samples while it ran, and after.
 
 Linux only (``/proc``); elsewhere only ``wall_s`` and ``cpu_s`` are filled.
@@ -48,6 +51,25 @@ class Measured:
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
     #: (seconds since start, {pid: CPU seconds used since the previous sample}) per sample
     timeline: list[tuple[float, dict[int, float]]] = field(default_factory=list)
+    cores: int = 2
+    #: CPU seconds of processes that exited between two samples (not in ``per_process``)
+    unattributed_s: float = 0.0
+
+    def idle_wall(self, window: float) -> float:
+        """The projected idle-machine wall time with windows of ``window`` seconds (see the module)."""
+        total = 0.0
+        bucket: dict[int, float] = {}
+        edge = window
+        for t, step in self.timeline:
+            if t > edge and bucket:
+                total += max(max(bucket.values()), sum(bucket.values()) / self.cores)
+                bucket = {}
+                edge = (int(t / window) + 1) * window
+            for pid, d in step.items():
+                bucket[pid] = bucket.get(pid, 0.0) + d
+        if bucket:
+            total += max(max(bucket.values()), sum(bucket.values()) / self.cores)
+        return total + self.unattributed_s
 
     @property
     def driver_cpu_s(self) -> float:
@@ -98,7 +120,7 @@ def _tree(root: int) -> dict[int, tuple[str, float]]:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, cores: int = 2,
-                 interval: float = 0.1) -> Measured:
+                 interval: float = 0.1, window: float = 2.0) -> Measured:
     """Run ``cmd`` to completion (output captured) and measure it; see the module docstring."""
     linux = Path("/proc/self/stat").exists()
     load0 = _loadavg()
@@ -106,7 +128,6 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cores: int =
     w0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: dict[int, tuple[str, float]] = {}
-    idle = 0.0
     loads: list[float] = []
     timeline: list[tuple[float, dict[int, float]]] = []
     out: dict[str, str] = {}
@@ -123,9 +144,6 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cores: int =
             now = _tree(proc.pid)
             step = {pid: cpu - seen.get(pid, (name, 0.0))[1] for pid, (name, cpu) in now.items()}
             timeline.append((time.perf_counter() - w0, step))
-            deltas = list(step.values())
-            if deltas:
-                idle += max(max(deltas), sum(deltas) / cores)
             seen.update(now)
             loads.append(_loadavg())
         time.sleep(interval)
@@ -134,13 +152,12 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cores: int =
         t.join()
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    if linux:
-        idle += max(0.0, cpu - sum(c for _, c in seen.values()))  # exited between samples
-    else:
-        idle = wall
+    unattributed = max(0.0, cpu - sum(c for _, c in seen.values())) if linux else 0.0
     per = dict(seen)
     if proc.pid in per:  # the command's own process first
         per = {proc.pid: per.pop(proc.pid), **per}
-    return Measured(proc.returncode, out.get("stdout", ""), out.get("stderr", ""), wall, cpu,
-                    idle, per,
-                    (load0, sum(loads) / len(loads) if loads else load0, _loadavg()), timeline)
+    m = Measured(proc.returncode, out.get("stdout", ""), out.get("stderr", ""), wall, cpu, wall, per,
+                 (load0, sum(loads) / len(loads) if loads else load0, _loadavg()), timeline, cores, unattributed)
+    if linux:
+        m.idle_wall_s = m.idle_wall(window)
+    return m
