@@ -10,9 +10,11 @@ The fuzzy-dedup steps, one module each, composed by :mod:`corpusclean.stages.ded
 Everything works on whole batches with numpy array arithmetic; nothing loops in Python per
 shingle. The pieces, in the order a document meets them:
 
-1. **Normalisation** (:func:`corpusclean.ngrams.ngram_bytes`) — the GPT-3 n-gram tokens
+1. **Normalisation** — the GPT-3 n-gram tokens of :func:`corpusclean.ngrams.ngram_bytes`
    (NFKC, lowercase, punctuation to spaces) as UTF-8 with spaces between tokens, with the
-   optional digit rule.
+   optional digit rule; computed for a whole group of documents at once (:func:`_normalise_group`:
+   each distinct non-ASCII character mapped once by :func:`corpusclean.ngrams.char_bytes`, one
+   byte table over the group), exactly the same tokens (``tests/dedup/test_minhash_batch_text.py``).
 2. **Unit hashes** — a 64-bit hash per word (or per character for character shingles), computed
    for the whole batch at once from the byte buffer (:func:`word_hashes`):
    ``fmix64(sum_j fmix64(((j << 8) | byte_j) + K))`` over the word's bytes.
