@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 from corpusclean.text import normalize_for_ngrams
 
-__all__ = ["normalize_for_ngrams", "normalize_non_ascii", "ngram_bytes", "ngram_tokens",
-           "ASCII_TABLE", "TOKEN_BYTE", "LOWER_BYTE", "Digits"]
+__all__ = ["normalize_for_ngrams", "normalize_non_ascii", "ngram_bytes", "ngram_tokens", "char_bytes",
+           "ASCII_TABLE", "PER_CHAR_TABLES", "TOKEN_BYTE", "LOWER_BYTE", "Digits"]
 
 #: How digits are treated after normalisation: kept, mapped to ``0``, or dropped (separators).
 Digits = Literal["keep", "zero", "drop"]
@@ -100,6 +101,27 @@ def ngram_bytes(text: str | None, digits: Digits = "keep") -> bytes:
     elif digits == "drop":
         norm = _DIGIT_RE.sub(" ", norm)
     return norm.encode("utf-8", "surrogatepass").translate(_TABLES[digits, False])
+
+
+#: digits -> translate table that finishes :func:`char_bytes` output: ASCII as in ASCII text,
+#: with the digit rule; bytes >= 0x80 unchanged (what is left of them belongs to alphanumerics).
+PER_CHAR_TABLES = {d: _variant(d, _IDENTITY_HIGH) for d in ("keep", "zero", "drop")}
+
+
+@lru_cache(maxsize=1 << 14)
+def char_bytes(ch: str, digits: Digits = "keep") -> bytes:
+    """One non-ASCII character of NFKC text as :func:`ngram_bytes` maps it: lower case, each
+    resulting non-ASCII character that is not alphanumeric a space, then the digit rule (UTF-8).
+
+    The per-character form of :func:`ngram_bytes`, exact for text that is already NFKC and has
+    no capital sigma (``str.lower`` is then per character: final sigma is CPython's only
+    context-dependent lower-casing): replace each non-ASCII character by this, then translate
+    with :data:`PER_CHAR_TABLES` (``minhash`` does it for a whole batch at once).
+    """
+    out = _NONWORD_NONASCII.sub(" ", ch.lower())
+    if digits != "keep":
+        out = _DIGIT_RE.sub("0" if digits == "zero" else " ", out)
+    return out.encode("utf-8", "surrogatepass")
 
 
 def ngram_tokens(text: str | None, digits: Digits = "keep") -> list[bytes]:

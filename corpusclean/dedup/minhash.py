@@ -10,9 +10,11 @@ The fuzzy-dedup steps, one module each, composed by :mod:`corpusclean.stages.ded
 Everything works on whole batches with numpy array arithmetic; nothing loops in Python per
 shingle. The pieces, in the order a document meets them:
 
-1. **Normalisation** (:func:`corpusclean.ngrams.ngram_bytes`) — the GPT-3 n-gram tokens
+1. **Normalisation** — the GPT-3 n-gram tokens of :func:`corpusclean.ngrams.ngram_bytes`
    (NFKC, lowercase, punctuation to spaces) as UTF-8 with spaces between tokens, with the
-   optional digit rule.
+   optional digit rule; computed for a whole group of documents at once (:func:`_normalise_group`:
+   each distinct non-ASCII character mapped once by :func:`corpusclean.ngrams.char_bytes`, one
+   byte table over the group), exactly the same tokens (``tests/dedup/test_minhash_batch_text.py``).
 2. **Unit hashes** — a 64-bit hash per word (or per character for character shingles), computed
    for the whole batch at once from the byte buffer (:func:`word_hashes`):
    ``fmix64(sum_j fmix64(((j << 8) | byte_j) + K))`` over the word's bytes.
@@ -30,11 +32,12 @@ shingle. The pieces, in the order a document meets them:
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
-from corpusclean.ngrams import Digits, ngram_bytes
+from corpusclean.ngrams import PER_CHAR_TABLES, Digits, char_bytes, ngram_bytes
 
 U64 = np.uint64
 U32 = np.uint32
@@ -192,19 +195,95 @@ def shingle_hash_reference(unit_hashes: tuple[int, ...] | list[int]) -> int:
 
 
 _BUF_BYTES = 1 << 18
+_SIGMA = "\u03a3"
+
+
+def _prepare(text: str | None, digits: Digits) -> tuple[bytes, bool]:
+    """``(bytes, per_char)`` of one text for :func:`_normalise_group`: ASCII text as it is;
+    non-ASCII text in NFKC as UTF-8 with ``per_char`` True (its non-ASCII characters still to be
+    mapped); text with a capital sigma as :func:`ngram_bytes` gives it (context-dependent lower case)."""
+    if not text:
+        return b"", False
+    if text.isascii():
+        return text.encode("ascii"), False
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _SIGMA in text:
+        return ngram_bytes(text, digits), False
+    return text.encode("utf-8", "surrogatepass"), True
+
+
+def _normalise_group(parts: list[bytes], per_char: list[bool], digits: Digits) -> tuple[bytes, np.ndarray]:
+    """The :func:`~corpusclean.ngrams.ngram_bytes` tokens of a group of prepared texts (:func:`_prepare`),
+    joined by spaces and ending in one: ``(buffer, end offset of each text's separator + 1)``.
+
+    Each distinct non-ASCII character of the ``per_char`` texts is mapped once
+    (:func:`~corpusclean.ngrams.char_bytes`): one that becomes only spaces is blanked in place
+    (as many spaces as its bytes; runs of spaces separate tokens like one space), any other change
+    is a ``bytes.replace`` in the texts holding it. Then one ASCII table over the whole buffer
+    (the identity on texts :func:`ngram_bytes` already gave).
+    """
+    lens = np.fromiter((len(p) + 1 for p in parts), np.int64, len(parts))
+    joined = b" ".join(parts) + b" "
+    if any(per_char):
+        buf = np.frombuffer(joined + b"\0\0\0", np.uint8)
+        lead = np.flatnonzero(buf >= 0xC0)  # first byte of each non-ASCII character
+        ends = np.cumsum(lens)
+        doc = np.searchsorted(ends, lead, side="right")
+        mine = np.asarray(per_char, bool)[doc]
+        lead, doc = lead[mine], doc[mine]
+        first = buf[lead]
+        seq = (first.astype(U32) << U32(24)) | (buf[lead + 1].astype(U32) << U32(16))
+        three = first >= 0xE0
+        seq[three] |= buf[lead[three] + 2].astype(U32) << U32(8)
+        four = first >= 0xF0
+        seq[four] |= buf[lead[four] + 3].astype(U32)
+        distinct, which = np.unique(seq, return_inverse=True)
+        kind = np.zeros(distinct.size, np.int8)  # 0 unchanged, 1 blank, 2 changed
+        changed: dict[int, tuple[bytes, bytes]] = {}
+        for j, code in enumerate(distinct.tolist()):
+            src = code.to_bytes(4, "big").rstrip(b"\0")  # a UTF-8 sequence never ends in a zero byte
+            dst = char_bytes(src.decode("utf-8", "surrogatepass"), digits)
+            if not dst.strip(b" "):
+                kind[j] = 1
+            elif dst != src:
+                kind[j] = 2
+                changed[j] = (src, dst)
+        k = kind[which]
+        if (k == 1).any():
+            arr = buf[: len(joined)].copy()
+            at = lead[k == 1]
+            width = 2 + (buf[at] >= 0xE0) + (buf[at] >= 0xF0)
+            for b in range(4):
+                arr[at[width > b] + b] = 32
+            joined = arr.tobytes()
+        if changed:
+            starts = ends - lens
+            out = [joined[a:e - 1] for a, e in zip(starts.tolist(), ends.tolist())]
+            for d in np.unique(doc[k == 2]).tolist():
+                for j in np.unique(which[(doc == d) & (k == 2)]).tolist():
+                    out[d] = out[d].replace(*changed[j])
+            lens = np.fromiter((len(p) + 1 for p in out), np.int64, len(out))
+            joined = b" ".join(out) + b" "
+    return joined.translate(PER_CHAR_TABLES[digits]), np.cumsum(lens)
 
 
 def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
                    digits: Digits = "keep") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normalise, split and shingle a batch: ``(hashes uint32, doc index, shingles per doc)``.
 
-    Documents are processed in groups of about 256 KiB of normalised text so every array stays
-    in cache (one shard-sized buffer is several times slower per byte). A text with no token at
-    all but some non-space characters (only punctuation, say) gets one shingle: the hash of its
-    stripped UTF-8 bytes as a single word. An empty text gets none.
+    Documents are processed in groups of about 256 KiB of text so every array stays in cache
+    (one shard-sized buffer is several times slower per byte); word shingles normalise a whole
+    group at once (:func:`_normalise_group`), character shingles document by document. A text
+    with no token at all but some non-space characters (only punctuation, say) gets one
+    shingle: the hash of its stripped UTF-8 bytes as a single word. An empty text gets none.
     """
     ndocs = len(texts)
-    norm = [ngram_bytes(t, digits) for t in texts]
+    if unit == "word":
+        prepared = [_prepare(t, digits) for t in texts]
+        norm = [p for p, _ in prepared]
+    else:
+        norm = [ngram_bytes(t, digits) for t in texts]
     hash_parts: list[np.ndarray] = []
     doc_parts: list[np.ndarray] = []
     lo = 0
@@ -215,9 +294,8 @@ def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
             hi += 1
         group = norm[lo:hi]
         if unit == "word":
-            buf = np.frombuffer(b" ".join(group) + b" ", dtype=np.uint8)
-            units, starts = word_hashes(buf)
-            ends = np.cumsum(np.fromiter((len(g) + 1 for g in group), np.int64, hi - lo))
+            joined, ends = _normalise_group(group, [p for _, p in prepared[lo:hi]], digits)
+            units, starts = word_hashes(np.frombuffer(joined, dtype=np.uint8))
             counts = np.bincount(np.searchsorted(ends, starts, side="right"), minlength=hi - lo)
         else:
             strs = [" ".join(g.decode("utf-8").split()) for g in group]
@@ -228,7 +306,7 @@ def batch_shingles(texts: list[str | None], n: int, unit: str = "word",
         extra = [(i, raw) for i, raw in extra if raw]
         if extra:  # no token, but not empty: one shingle of the raw text
             h = np.concatenate([h, np.array([shingle_hash_reference(
-                [word_hash_reference(raw.encode("utf-8"))]) for _, raw in extra], U32)])
+                [word_hash_reference(raw.encode("utf-8", "surrogatepass"))]) for _, raw in extra], U32)])
             d = np.concatenate([d, np.array([i for i, _ in extra], np.int64)])
             order = np.argsort(d, kind="stable")
             h, d = h[order], d[order]

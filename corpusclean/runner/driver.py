@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -207,36 +208,71 @@ def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = Tru
 def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, str]], overwrite: bool,
                 progress: bool, executor: Executor | None, columns: pa.Schema | None = None) -> dict[str, Any]:
     manifest = prepare_output(config, files, overwrite, columns)
+    sizes = [int(i.get("size") or 0) for i in manifest["inputs"]]
     files = [(i["path"], i["format"]) for i in manifest["inputs"]]
     segments = plan_segments(stage_kinds(config.stages))
     if executor is None:
         executor = make_executor(config)
+    closing: _Closing | None = None
     try:
         for seg in segments:
-            _run_segment(config, out, seg, segments, files, manifest, executor, progress)
+            _run_segment(config, out, seg, segments, files, manifest, executor, progress, sizes)
             if config.write_kept == "final" and seg.index > 0:
                 # what this pass read is no longer needed: the hand-off and the global stage's scans
                 if seg.source >= 0:
                     out.remove_kept_parts(config.stages[seg.source])
                 out.remove_scans(config.stages[seg.stages[0]])
+        # worker processes exit while the statistics and the report are written (their exit
+        # takes a second or two: it is no longer on the run's critical path)
+        closing = _Closing(executor)
     finally:
-        executor.close()
-    stats = collect_stats(config, out, segments)
-    out.write_stats(stats)
-    out.remove_leftovers()
-    manifest["status"] = "complete"
-    manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    out.write_manifest(manifest)
-    if config.report:  # `report: true`: OUTPUT/report.html next to the statistics
-        from corpusclean.report import report_after_run
+        if closing is None:
+            executor.close()
+    try:
+        stats = collect_stats(config, out, segments)
+        out.write_stats(stats)
+        out.remove_leftovers()
+        manifest["status"] = "complete"
+        manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        out.write_manifest(manifest)
+        if config.report:  # `report: true`: OUTPUT/report.html next to the statistics
+            from corpusclean.report import report_after_run
 
-        report_after_run(out.root)
+            report_after_run(out.root)
+    finally:
+        closing.join()
     return stats
+
+
+class _Closing(threading.Thread):
+    """``executor.close()`` in a thread; :meth:`join` re-raises what it raised."""
+
+    def __init__(self, executor: Executor):
+        super().__init__(name="corpusclean-executor-close", daemon=True)
+        self._executor = executor
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._executor.close()
+        except BaseException as e:  # noqa: BLE001 - handed to the driver's thread in join()
+            self._error = e
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
 
 
 def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments: list[Segment],
                  files: list[tuple[str, str]], manifest: dict[str, Any], executor: Executor,
-                 progress: bool) -> None:
+                 progress: bool, sizes: list[int]) -> None:
+    """Run one pass: the global stage's middle step first (a later pass), then its tasks.
+
+    The input files' tasks are handed out largest file first (``sizes``: bytes per input file),
+    so the last task to finish is a small one and workers do not wait on one large file at the
+    end (longest-processing-time-first scheduling); results do not depend on the order."""
     all_keys = sorted(out.completed(0)) if seg.index > 0 else []
     if seg.index > 0:
         head = seg.stages[0]
@@ -252,6 +288,7 @@ def _run_segment(config: PipelineConfig, out: RunFolder, seg: Segment, segments:
                 prefix = f"{i:05d}-"
                 tasks.append(Task(str(out.root), seg.index, file=(i, path, fmt), columns=manifest.get("input_schema"),
                                   done=[k for k in done if k.startswith(prefix)]))
+        tasks.sort(key=lambda t: -sizes[t.file[0]] if t.file is not None and t.file[0] < len(sizes) else 0)
     else:
         tasks = [Task(str(out.root), seg.index, shard=k) for k in all_keys if k not in done]
     names = " → ".join(config.stages[i].name for i in seg.stages)

@@ -13,6 +13,13 @@ Sections printed:
   13-gram Jaccard of every pair is computed exactly. Prints precision/recall of the removals and
   the detection rate per true-Jaccard bucket against the theoretical LSH S-curve.
 * end to end — :func:`end_to_end` takes a runner callable; see its docstring.
+* versus datatrove — :func:`bench_vs_datatrove`: MinHash dedup of the same real documents (Debian
+  documentation, :mod:`benches._realtext`, plus planted near-duplicates) through
+  ``corpusclean run`` (one worker) and through datatrove's four-stage MinHash pipeline (one
+  worker, in the benchmark virtualenv), same settings: 5-gram words, 14 bands x 8 rows, digits
+  mapped to 0, no verification (datatrove has none). Both are whole commands in a fresh process,
+  measured from outside (:mod:`benches._cpu`: wall seconds and CPU seconds of the process tree);
+  the ratio is given on both. Target: ours >= 30 x datatrove.
 """
 
 from __future__ import annotations
@@ -36,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benches import _realtext  # noqa: E402
 from benches._common import peak_rss_mb, print_table, timed  # noqa: E402
+from benches._cpu import Measured, run_measured  # noqa: E402
 from corpusclean.dedup import lsh  # noqa: E402
 from corpusclean.pipeline import Pipeline  # noqa: E402
 from corpusclean.stages.dedup import MinHashDedup  # noqa: E402
@@ -283,8 +292,113 @@ def end_to_end(run: Callable[[list[dict[str, Any]], int], set[str]], n_docs: int
     return rows
 
 
+# -------------------------------------------------------------------------- vs datatrove
+DT_VENV = _realtext.CACHE / "dt-venv"
+#: Our settings matching datatrove's ``MinhashConfig()`` (5-gram words, 14 buckets x 8 hashes,
+#: numbers normalised, no verification of candidate pairs, no index written).
+MATCHING = {"ngram_size": 5, "bands": 14, "rows": 8, "num_perm": 112, "digits": "zero", "verify": "none",
+            "write_index": False}
+
+
+def real_dedup_corpus(folder: Path, quick: bool, dup_every: int = 10, seed: int = 3) -> tuple[int, int, float]:
+    """``folder/corpus.parquet`` (``id``, ``text``): the real documents (every 4th with ``quick``),
+    then a near-duplicate of every ``dup_every``-th one (1 % of its words replaced, one line
+    dropped), ids ``dup-<id>``. Returns (documents, planted copies, MB of text)."""
+    real = _realtext.build()
+    if quick:
+        real = real.take(list(range(0, real.num_rows, 4)))
+    ids = real.column("id").to_pylist()
+    texts = real.column("text").to_pylist()
+    rng = random.Random(seed)
+    vocab = ["alpha", "quartz", "violet", "nimbus", "ember", "cobalt", "saffron", "tundra", "zephyr"]
+    dup_ids, dup_texts = [], []
+    for i in range(0, len(texts), dup_every):
+        lines = texts[i].split("\n")
+        if len(lines) > 2:
+            del lines[rng.randrange(len(lines))]
+        words = "\n".join(lines).split(" ")
+        words = [rng.choice(vocab) if rng.random() < 0.01 else w for w in words]
+        dup_ids.append(f"dup-{ids[i]}")
+        dup_texts.append(" ".join(words))
+    folder.mkdir(parents=True, exist_ok=True)
+    all_texts = texts + dup_texts
+    pq.write_table(pa.table({"id": ids + dup_ids, "text": all_texts}), folder / "corpus.parquet")
+    return len(all_texts), len(dup_texts), sum(len(t.encode("utf-8")) for t in all_texts) / 1e6
+
+
+def _ours(corpus: Path, work: Path) -> tuple[Measured, set[str]]:
+    work.mkdir(parents=True, exist_ok=True)
+    cfg = work / "minhash.yaml"
+    cfg.write_text("input: unused\noutput: unused\nreport: false\nstages:\n  - minhash_dedup: "
+                   + json.dumps(MATCHING) + "\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = work / "out"
+    m = run_measured([sys.executable, "-m", "corpusclean.cli", "run", str(cfg), "--input", str(corpus),
+                      "--output", str(out), "--workers", "1", "--quiet", "--overwrite"], env)
+    if m.returncode:
+        raise RuntimeError(f"corpusclean run failed: {m.stderr.strip()[-400:]}")
+    removed: set[str] = set()
+    for part in out.glob("0*_minhash_dedup/rejected/part-*.parquet"):
+        removed.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+    return m, removed
+
+
+def _theirs(corpus_folder: Path, work: Path, whitespace: bool) -> tuple[Measured, set[str], dict[str, Any]] | None:
+    py = DT_VENV / "bin" / "python"
+    if not py.exists():
+        print(f"(datatrove's benchmark virtualenv {DT_VENV} is missing: run `scripts/bench.py --only quality` "
+              "once to create it; its rows are skipped)")
+        return None
+    probe = subprocess.run([str(py), "-c", "import tokenizers, xxhash; assert xxhash.VERSION < '4'"],
+                           capture_output=True)
+    if probe.returncode:  # datatrove.pipeline.dedup imports tokenizers; MinhashConfig hashes with xxhash
+        # (datatrove's "processing" extra pins xxhash<4: 4.x refuses str input)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "tokenizers", "xxhash<4"], capture_output=True)
+    script = Path(__file__).with_name("_datatrove_minhash.py")
+    m = run_measured([str(py), str(script), str(corpus_folder), str(work)]
+                     + (["--whitespace"] if whitespace else []), dict(os.environ))
+    if m.returncode:
+        print(f"(datatrove run failed: {m.stderr.strip().splitlines()[-1:]})")
+        return None
+    res = json.loads(m.stdout.strip().splitlines()[-1])
+    return m, set(res["removed_ids"]), res["stages"]
+
+
+def bench_vs_datatrove(quick: bool) -> None:
+    """Our CLI vs datatrove's four stages on the same real documents; prints the table and ratios."""
+    with tempfile.TemporaryDirectory(prefix="cc-dedup-vs-dt-") as tmp:
+        folder = Path(tmp) / "corpus"
+        n, planted, mb = real_dedup_corpus(folder, quick)
+        runs: list[tuple[str, Measured, set[str]]] = []
+        m, ours = _ours(folder / "corpus.parquet", Path(tmp) / "ours")
+        runs.append(("corpusclean run (minhash_dedup, 1 worker)", m, ours))
+        stage_times: dict[str, dict[str, Any]] = {}
+        for label, ws in (("datatrove 4 stages (spaCy words, as shipped)", False),
+                          ("datatrove 4 stages (whitespace words)", True)):
+            res = _theirs(folder, Path(tmp) / f"dt-{int(ws)}", ws)
+            if res is not None:
+                runs.append((label, res[0], res[1]))
+                stage_times[label] = res[2]
+    rows = [[label, n, m.wall_s, m.cpu_s, n / m.wall_s, mb / m.wall_s, n / m.cpu_s, mb / m.cpu_s, len(removed),
+             sum(r.startswith("dup-") for r in removed), f"{m.load[1]:.1f}"]
+            for label, m, removed in runs]
+    print_table(f"MinHash dedup, real documents: {n - planted:,} Debian documentation files + {planted:,} planted "
+                f"near-duplicates ({mb:.1f} MB); 5-gram words, 14 bands x 8 rows; whole commands, fresh processes",
+                ["pipeline", "docs", "wall s", "CPU s", "docs/s (wall)", "MB/s (wall)", "docs/s (CPU)",
+                 "MB/s (CPU)", "removed", "planted removed", "load avg"], rows)
+    for label, times in stage_times.items():
+        print(f"  {label}: " + ", ".join(f"{k} {w:.1f} s wall / {c:.1f} s CPU" for k, (w, c) in times.items()))
+    label0, m0, ours = runs[0]
+    for label, m, theirs in runs[1:]:
+        both = len(ours & theirs)
+        print(f"ours vs {label}: {m.wall_s / m0.wall_s:.1f} x (wall), {m.cpu_s / m0.cpu_s:.1f} x (CPU) "
+              f"(target >= 30 x); removed: ours {len(ours):,}, datatrove {len(theirs):,}, both {both:,}, "
+              f"only ours {len(ours - theirs):,}, only datatrove {len(theirs - ours):,}")
+
+
 def run(args: Any) -> None:
     quick = getattr(args, "quick", False)
+    bench_vs_datatrove(quick)
     n_sig = 3_000 if quick else 20_000
     print_table("MinHash signatures (one process)",
                 ["shingles", "docs", "avg chars", "signatures docs/s", "scan() docs/s"],
