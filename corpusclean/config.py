@@ -162,6 +162,14 @@ class PipelineConfig:
     def workers(self, value: int | None) -> None:
         self.executor.workers = value
 
+    def require_stages(self) -> None:
+        """The one check that a pipeline has something to run (``run`` and ``validate`` both ask).
+
+        Raises :class:`ConfigError` (exit code 2) when ``stages:`` is missing or empty.
+        """
+        if not self.stages:
+            raise ConfigError("stages: the pipeline has no stages (add at least one, e.g. '- passthrough: {}')")
+
     def fingerprint_data(self) -> dict[str, Any]:
         """What determines the output (not where it goes or how many workers compute it).
 

@@ -22,6 +22,7 @@ def command(config: str) -> None:
     """
     path = resolve_config(config)
     cfg = load_config(path)
+    cfg.require_stages()  # as `run` does: a config with nothing to run is not ok
     note = ""
     if cfg.input.paths:
         try:

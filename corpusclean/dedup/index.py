@@ -56,7 +56,8 @@ def open_index(path_str: str, expected: dict[str, Any], need_shingles: bool) -> 
     meta_file = path / "meta.json"
     if not meta_file.exists():
         raise ValueError(f"minhash_dedup.against: {path_str!r} is not a signature index "
-                         "(no meta.json there or in its index/ folder)")
+                         "(no meta.json there or in its index/ folder); run the earlier one with "
+                         "write_index: true")
     meta = json.loads(meta_file.read_text())
     bad = [f"{k}={meta.get(k)!r} (this stage: {v!r})" for k, v in expected.items() if meta.get(k) != v]
     if bad:

@@ -191,7 +191,9 @@ def read_chunks(path: str, fmt: str, options: Any, shard_size: int, strict: bool
             rows = []
     if strict and stats.errors:
         err = stats.errors[0]
-        raise InputError(f"{err['file']}: damaged at byte {err['offset']}: {err['error']} (--strict)")
+        what = str(err["error"]).split("; resumed at byte ")[0]  # nothing resumes: the run stops
+        raise InputError(f"{err['file']}: damaged at byte {err['offset']}: {what}; "
+                         "the run stopped because of --strict (without it the damage is counted and reading resumes)")
     if rows or index == 0 or stats.errors or stats.skipped:
         docs, rejected = _split(rows, schema, whole_file, stats)
         yield Chunk(index, docs, rejected, stats.take())

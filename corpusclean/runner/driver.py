@@ -182,8 +182,7 @@ def prepare_output(config: PipelineConfig, files: list[tuple[str, str]], overwri
 def run(config: PipelineConfig, *, overwrite: bool = False, progress: bool = True,
         executor: Executor | None = None) -> dict[str, Any]:
     """Run ``config`` to completion (resuming what is already complete); return the statistics."""
-    if not config.stages:
-        raise ConfigError("stages: the pipeline has no stages")
+    config.require_stages()
     if not config.output:
         raise ConfigError("output: no output folder (give --output DIR or 'output:' in the config)")
     files = expand_inputs(config.input.paths, config.input.format)

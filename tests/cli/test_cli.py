@@ -86,7 +86,8 @@ def test_strict_flag_stops_on_damage(tmp_path: Path, cli: CliRunner) -> None:
     res = cli.invoke(main, ["run", str(cfg), "--quiet"])
     assert res.exit_code == 0 and "damaged input:" in res.output
     res = cli.invoke(main, ["run", str(cfg), "--strict", "--output", str(tmp_path / "strict")])
-    assert res.exit_code == 1 and "(--strict)" in res.output
+    assert res.exit_code == 1 and "the run stopped because of --strict" in res.output
+    assert "resumed at byte" not in res.output
 
 
 def test_stages_lists_parameters_and_docs(cli: CliRunner) -> None:
