@@ -35,7 +35,7 @@ def command(output: str, stage: str, rejected: bool, reason: str | None, limit: 
 
     OUTPUT is a folder or an object-store URI (s3://bucket/out, file:///abs/out, …).
     """
-    run = RunOutput.open(output, need_stats=False)
+    run = RunOutput.open(output, need_stats=False, need_modules=False)  # samples need no stage class
     folders = run.folders()
     matches = [f for f in folders if f == stage or f.split("_", 1)[1] == stage]
     if len(matches) != 1:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from corpusclean.config import ConfigError, coerce
 from corpusclean.io.storage import AnyPath, RemotePath
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder
-from corpusclean.stages.base import Stage, get_stage_class
+from corpusclean.stages.base import Stage, load_stages
 
 
 @dataclass
@@ -94,21 +94,31 @@ class RunOutput:
     stages: list[StageInfo]
 
     @classmethod
-    def open(cls, output: str | Path | RemotePath | RunFolder, *, need_stats: bool = True) -> RunOutput:
+    def open(cls, output: str | Path | RemotePath | RunFolder, *, need_stats: bool = True,
+             need_modules: bool = True) -> RunOutput:
         """Read the manifest and statistics of ``output`` (a folder or an object-store URI).
 
+        The user's stage modules the run named (the manifest's ``config.modules``) are imported
+        first, by the one loader (:meth:`RunFolder.stage_registry`), so ``whatif`` and ``report``
+        know a user's stages as the run did.
+
         Raises :class:`~corpusclean.errors.RunError` (exit code 1) when there is no manifest (not
-        an output folder) or, with ``need_stats``, no statistics (the run has not finished).
+        an output folder) or, with ``need_stats``, no statistics (the run has not finished);
+        :class:`~corpusclean.errors.ConfigError` (exit code 2) when, with ``need_modules``, one of
+        the run's modules cannot be imported here (without it such stages are left unresolved).
         """
         folder = RunFolder(output)
         manifest = folder.read_manifest()
         stats = folder.read_stats() if need_stats or folder.stats_path.exists() else {}
+        try:
+            registry = folder.stage_registry()
+        except ConfigError:
+            if need_modules:
+                raise
+            registry = load_stages()
         infos = []
         for s in manifest.get("stages", []):
-            try:
-                klass: type[Stage] | None = get_stage_class(s["name"])
-            except KeyError:
-                klass = None
+            klass: type[Stage] | None = registry.get(s["name"])
             infos.append(StageInfo(int(s["index"]), s["name"], s["folder"], dict(s.get("params") or {}), klass))
         return cls(folder, manifest, stats, infos)
 
