@@ -56,10 +56,11 @@ def snapshot(output: Path) -> dict[str, list[dict]]:
 
 
 def comparable_stats(output: Path) -> dict:
-    """stats.json without timings (for comparing two runs)."""
+    """stats.json without timings and bytes on disk (for comparing two runs)."""
     import json
 
     stats = json.loads((output / "stats.json").read_text())
+    stats.pop("disk", None)  # bytes on disk: shard markers hold timings, so their sizes vary
     for s in stats["stages"]:
         s.pop("seconds")
         if "global" in s:

@@ -10,7 +10,8 @@ from corpusclean.executors import executor_names
 from corpusclean.output.run_folder import RunFolder
 from corpusclean.readers import SAMPLE_INPUT
 from corpusclean.report.safe import visible
-from corpusclean.runner.driver import funnel_table, run
+from corpusclean.runner.driver import run
+from corpusclean.runner.stats import funnel_table
 
 #: Where ``corpusclean run`` without a config writes.
 DEFAULT_OUTPUT = "corpusclean-output"

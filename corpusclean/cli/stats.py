@@ -6,7 +6,8 @@ import click
 
 from corpusclean.report.gather import ordered_stats
 from corpusclean.report.safe import visible
-from corpusclean.runner.driver import funnel_table, load_stats
+from corpusclean.runner.driver import load_stats
+from corpusclean.runner.stats import funnel_table
 
 
 @click.command("stats")

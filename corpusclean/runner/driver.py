@@ -35,6 +35,7 @@ from corpusclean.runner.inputs import check_overlap, describe_inputs, input_chan
 from corpusclean.runner.lock import LOCK_NAME, OutputLock
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.runner.progress import lines_for_warnings, pass_progress, progress_line
+from corpusclean.runner.stats import disk_usage, funnel_table
 from corpusclean.version import __version__
 
 if TYPE_CHECKING:
@@ -229,8 +230,9 @@ def _run_locked(config: PipelineConfig, out: RunFolder, files: list[tuple[str, s
             executor.close()
     try:
         stats = collect_stats(config, out, segments)
-        out.write_stats(stats)
         out.remove_leftovers()
+        stats["disk"] = disk_usage(out, sizes)  # what is left on disk, now that clean-up is done
+        out.write_stats(stats)
         manifest["status"] = "complete"
         manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         out.write_manifest(manifest)
@@ -382,52 +384,6 @@ def _merge_byte_units(agg: dict[str, Any], shard: dict[str, Any]) -> None:
 def _empty_stage() -> dict[str, Any]:
     return {"in": 0, "kept": 0, "rejected": Counter(), "bytes_in": 0, "bytes_kept": 0, "bytes_written": 0,
             "scan_bytes": 0, "seconds": 0.0, "details": {}, "counters": {}, "shards": 0}
-
-
-def _mb(n: int | None) -> str:
-    return "-" if n is None else f"{n / 1e6:,.1f}"
-
-
-def funnel_table(stats: dict[str, Any]) -> str:
-    """The funnel as a text table: stage, in, kept, % kept, MB in, MB written, top reasons.
-
-    ``MB in``: the records' bytes as read (decompressed) for ``read``, the documents' text (or
-    HTML) bytes reaching a stage for the others; ``MB written``: the Parquet bytes the stage wrote (kept or signal
-    parts, rejected parts, and a global stage's scans), as written, before any clean-up. A last
-    line gives the total written next to the input's bytes.
-    """
-    read = stats["read"]
-    rows = [("read", read["documents"] + read["rejected"], read["documents"], read.get("bytes"), None,
-             _top(read["rejected_by_reason"]))]
-    written = 0
-    for s in stats["stages"]:
-        w = s.get("bytes_written", 0) + s.get("scan_bytes", 0)
-        written += w
-        rows.append((s["folder"], s["in"], s["kept"], s.get("bytes_in"), w, _top(s["rejected_by_reason"])))
-    header = ("stage", "in", "kept", "% kept", "MB in", "MB written", "top reasons")
-    lines = [header]
-    for name, n_in, kept, b_in, b_out, reasons in rows:
-        pct = f"{100 * kept / n_in:.1f}" if n_in else "-"
-        lines.append((name, f"{n_in:,}", f"{kept:,}", pct, _mb(b_in), _mb(b_out), reasons))
-    widths = [max(len(r[i]) for r in lines) for i in range(6)]
-    text = []
-    for j, r in enumerate(lines):
-        text.append("  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 6)] + [r[6]]))
-        if j == 0:
-            text.append("  ".join("-" * w for w in widths) + "  " + "-" * 11)
-    if read.get("bytes"):
-        text.append(f"written: {_mb(written)} MB for {_mb(read['bytes'])} MB of input "
-                    f"({written / read['bytes']:.2f} x)")
-    skipped = read.get("skipped_by_kind") or {}
-    if skipped:
-        text.append("skipped records (not documents): " + ", ".join(f"{k} {v:,}" for k, v in skipped.items()))
-    for err in read.get("errors", []):
-        text.append(f"damaged input: {err['file']} at byte {err['offset']}: {err['error']}")
-    return "\n".join(text)
-
-
-def _top(reasons: dict[str, int], n: int = 3) -> str:
-    return ", ".join(f"{r} {c:,}" for r, c in list(reasons.items())[:n])
 
 
 def load_stats(output: str | Path) -> dict[str, Any]:
