@@ -15,33 +15,76 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
+from weakref import WeakKeyDictionary
+
+#: libxml2's limit on element nesting with ``XML_PARSE_HUGE`` (lxml's ``huge_tree``; 256 without
+#: it). A page nested deeper is cut at that depth by libxml2, which drops everything after the cut.
+MAX_DEPTH = 2048
+
+#: Trees :func:`parse_html` returned cut at :data:`MAX_DEPTH` (root element -> the limit), held
+#: only while someone holds the tree.
+_CUT: WeakKeyDictionary[Any, int] = WeakKeyDictionary()
+_PARSERS = threading.local()  # lxml parsers are not shared between threads
+
+
+class TooDeep(ValueError):
+    """A page nested deeper than libxml2 can parse (:data:`MAX_DEPTH` elements): rejected as
+    ``extract.too_deep`` rather than kept with the text after the cut silently missing."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        super().__init__(f"elements nested deeper than {limit} (libxml2's limit); the page is cut there")
+        self.limit = limit
+
+
+def _parser(encoding: str | None) -> Any:
+    from lxml import html as lxml_html
+
+    key = f"p_{encoding}"
+    parser = getattr(_PARSERS, key, None)
+    if parser is None:
+        # huge_tree: nesting up to 2048 instead of 256 (pages of 300 nested <div>s keep their text)
+        parser = lxml_html.HTMLParser(encoding=encoding, huge_tree=True)
+        setattr(_PARSERS, key, parser)
+    return parser
 
 
 def parse_html(html: str) -> Any:
-    """Parse a page with lxml's HTML parser (libxml2); returns the root element or None.
+    """Parse a page with lxml's HTML parser (libxml2, ``huge_tree``); returns the root element or None.
 
     Never raises on malformed markup: libxml2 recovers like a browser does. Two inputs lxml
     refuses are handled here: a ``str`` carrying an XML encoding declaration (re-encoded to UTF-8
-    bytes) and a document with no elements at all (``None``).
+    bytes) and a document with no elements at all (``None``). A page nested deeper than
+    :data:`MAX_DEPTH` is returned as libxml2 cut it; :func:`check_depth` tells.
     """
     from lxml import etree
     from lxml import html as lxml_html
 
     if not html or not html.strip():
         return None
+    parser = _parser(None)
     try:
-        return lxml_html.document_fromstring(html)
+        root = lxml_html.document_fromstring(html, parser=parser)
     except ValueError:
         # "Unicode strings with encoding declaration are not supported"
+        parser = _parser("utf-8")
         try:
-            parser = lxml_html.HTMLParser(encoding="utf-8")
-            return lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+            root = lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
         except (ValueError, etree.ParserError):
             return None
     except etree.ParserError:  # "Document is empty"
         return None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log):
+        _CUT[root] = MAX_DEPTH
+    return root
+
+
+def check_depth(root: Any) -> None:
+    """Raise :class:`TooDeep` when ``root`` (from :func:`parse_html`) was cut at libxml2's depth limit."""
+    if root is not None and root in _CUT:
+        raise TooDeep(_CUT[root])
 
 
 def parse_page(html: str) -> Any:

@@ -28,7 +28,7 @@ from typing import Any
 from lxml import etree
 
 from corpusclean.html.boilerplate import prune, remove_keep_tail
-from corpusclean.html.parse import page_tree
+from corpusclean.html.parse import check_depth, page_tree
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, ordered_bullet
 
 _BLANKS = re.compile(r"\n{3,}")
@@ -105,6 +105,7 @@ class ResiliparseExtractor:
     def extract(self, html: str, url: str | None = None) -> str:
         """The text of one page, ``""`` when nothing is extractable. May raise."""
         root = page_tree(html)  # the tree hidden_text parsed, when it ran first (one parse per page)
+        check_depth(root)  # cut by libxml2's depth limit: TooDeep, not the text before the cut
         if root is None:
             return ""
         body = root.find("body")

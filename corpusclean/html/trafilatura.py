@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from corpusclean.html.boilerplate import prune
-from corpusclean.html.parse import page_tree, strip_comments
+from corpusclean.html.parse import check_depth, page_tree, strip_comments
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, ordered_bullet
 
 _WS = re.compile(r"\s+")
@@ -247,6 +247,7 @@ class TrafilaturaExtractor:
     def extract(self, html: str, url: str | None = None) -> str:
         """The text of one page, ``""`` when trafilatura finds nothing. May raise."""
         tree = page_tree(html)  # the tree hidden_text parsed, when it ran first (one parse per page)
+        check_depth(tree)  # cut by libxml2's depth limit: TooDeep, not the text before the cut
         # what trafilatura's load_html does after parsing: no comments, and a page that does not
         # start like HTML must parse into more than one element
         if tree is None or (self._dubious(html[:50].lower()) and len(tree) < 2):

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
 from corpusclean.extras import Package
-from corpusclean.html.parse import HANDOFF
+from corpusclean.html.parse import HANDOFF, TooDeep
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
 from corpusclean.html.trafilatura import TrafilaturaExtractor
@@ -43,7 +43,9 @@ class Extract(Stage):
     Fills ``text`` from ``html`` and drops ``html`` from kept rows unless ``keep_html``. Rejects:
     ``extract.empty`` (no extractable text), ``extract.too_short`` (below ``min_chars``),
     ``extract.timeout`` (over ``timeout_s``), ``extract.error`` (the parser raised; detail says
-    what), ``extract.too_large`` (over ``max_html_chars``, never parsed), ``extract.no_html``
+    what), ``extract.too_large`` (over ``max_html_chars``, never parsed), ``extract.too_deep``
+    (elements nested deeper than libxml2 parses, 2048, or than the extractor can walk; pages
+    nested less deep keep all their text), ``extract.no_html``
     (null ``html`` and null ``text``). A row with null ``html`` but a ``text`` passes unchanged, so
     mixed inputs (some records already text) work.
     """
@@ -131,8 +133,10 @@ class Extract(Stage):
                     text = call_with_timeout(lambda h=html, u=url: self.extract_text(h, u), self.timeout_s)
                 except PageTimeout:
                     text, verdict = None, ("timeout", f"> {self.timeout_s:g} s")
-                except RecursionError:
-                    text, verdict = None, ("error", "RecursionError: nesting too deep")
+                except TooDeep as exc:
+                    text, verdict = None, ("too_deep", str(exc))
+                except RecursionError:  # Python code walking a deep (but parseable) tree
+                    text, verdict = None, ("too_deep", "elements nested too deep for the extractor (RecursionError)")
                 except Exception as exc:  # noqa: BLE001 - a bad page must never take the worker down
                     text, verdict = None, ("error", f"{type(exc).__name__}: {str(exc)[:200]}")
                 if verdict is None:
