@@ -76,7 +76,8 @@ def parse_html(html: str) -> Any:
             return None
     except etree.ParserError:  # "Document is empty"
         return None
-    if any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log):
+    last = parser.error_log.last_error  # the depth limit is fatal: parsing stops, it is the last error
+    if last is not None and last.type_name == "ERR_RESOURCE_LIMIT" and "depth" in last.message:
         _CUT[root] = MAX_DEPTH
     return root
 
