@@ -66,8 +66,9 @@ def candidates(root: Any, sheet: StyleSheet | None, external: bool) -> dict[Any,
     keys = sheet.hiding_keys(colours=not external) if sheet is not None else set()
     if keys is None:
         return None
+    # a rule naming a skipped tag (``code``, ``pre``…) changes nothing the walk reads: it skips them
     found = list(root.iter(*NOSCRIPT_TAGS, *(() if external else COLOUR_TAGS),
-                           *(k for k in keys if k[0] not in ".#")))
+                           *(k for k in keys if k[0] not in ".#" and k not in SKIP_TAGS)))
     for attr in _ATTRS(root):
         name = attr.attrname
         if name == "hidden" or not external and (name == "bgcolor" or name == "style") \
@@ -143,10 +144,12 @@ def visible_text(root: Any, hidden: list[str], hidden_alts: list[str]) -> tuple[
             continue
         if len(el):
             inside.update(el.iter(*_SKIPPED))
-            drop.update(t for t in _TEXTS(el) if t.strip())
-            drop_alts.update(a for a in _ALTS(el) if a)
-        elif el.text is not None and el.text.strip():
-            drop[el.text] += 1
+            drop.update(filter(str.strip, _TEXTS(el)))
+            drop_alts.update(filter(None, _ALTS(el)))
+        else:
+            text = el.text
+            if text is not None and text.strip():
+                drop[text] += 1
     every = _TEXTS(root)
     texts = list(compress(every, map(str.strip, every)))  # not blank
     ambiguous: set[str] = set()

@@ -307,10 +307,11 @@ def _element_frame(el: Any, tag: str, parent: _Frame, sheet_decls: dict[str, str
 
     def source(*props: str) -> tuple[str | None, bool]:
         """(value, known): inline wins; then unknown if an unseen rule may set it; then sheet, hints."""
-        for p in props:
-            if p in inline:
-                return inline[p], True
-        if external or any(p in uncertain for p in props):
+        if inline:
+            for p in props:
+                if p in inline:
+                    return inline[p], True
+        if external or uncertain and any(p in uncertain for p in props):
             return None, False
         for d in (sheet_decls, hints):
             for p in props:

@@ -16,6 +16,7 @@ Every decompressor in corpusclean goes through here.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import secrets
 from collections.abc import Iterator
@@ -168,3 +169,145 @@ def open_decompressed(f: IO[bytes], limit: int | None = None) -> IO[bytes]:
 
         out = lzma.LZMAFile(f)
     return _Bounded(out, limit) if limit is not None else out  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------- gzip members
+#: Decompressed bytes of one gzip member held until its CRC is checked; a longer member is
+#: checked first by inflating the rest once more (discarding the output) before it is read.
+GZIP_HOLD = 8 << 20
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def gzip_starts(f: IO[bytes], start: int, scan: int = 1 << 20) -> Iterator[int]:
+    """Positions ≥ ``start`` of a seekable stream where a gzip member may begin (its magic
+    bytes ``1f 8b 08``), in order; read ``scan`` bytes at a time. Moves ``f``'s position."""
+    pos = start
+    while True:
+        f.seek(pos)
+        buf = f.read(scan + 2)
+        if not buf:
+            return
+        i = buf.find(_GZIP_MAGIC)
+        while 0 <= i < scan:
+            yield pos + i
+            i = buf.find(_GZIP_MAGIC, i + 1)
+        if len(buf) <= scan:
+            return
+        pos += scan
+
+
+def next_gzip_member(f: IO[bytes], after: int, accept: Any = None) -> tuple[int | None, int | None]:
+    """(first gzip magic position > ``after``, first position > ``after`` where a gzip member
+    inflates without error — and, given ``accept(first_decompressed_bytes) -> bool``, passes it).
+
+    How every reader of multi-member gzip (WARC, JSON Lines) resynchronises after damage.
+    """
+    import zlib
+
+    first = None
+    for cand in gzip_starts(f, after + 1):
+        if first is None:
+            first = cand
+        f.seek(cand)
+        try:
+            head = zlib.decompressobj(31).decompress(f.read(8192), 128)
+        except zlib.error:
+            continue
+        if accept is None or accept(head):
+            return first, cand
+    return first, None
+
+
+class _Inflate:
+    """Decompressed chunks of the gzip member at ``f``'s position, through ``d``; afterwards
+    ``status`` is ``ok`` (CRC and length checked), ``corrupt`` (``message``) or ``truncated``,
+    and ``end`` the input position after the member (ok) or where inflating stopped."""
+
+    def __init__(self, f: IO[bytes], d: Any, chunk: int):
+        self.f, self.d, self.chunk = f, d, chunk
+        self.status, self.message, self.end = "", "", 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        import zlib
+
+        f, d = self.f, self.d
+        while True:
+            data = d.unconsumed_tail or f.read(self.chunk)
+            if not data:
+                self.status, self.message, self.end = "truncated", "input ends inside this gzip member", f.tell()
+                return
+            try:
+                out = d.decompress(data, self.chunk)
+            except zlib.error as e:
+                self.status, self.message, self.end = "corrupt", str(e), f.tell()
+                return
+            if out:
+                yield out
+            if d.eof:
+                self.status, self.end = "ok", f.tell() - len(d.unused_data)
+                return
+
+
+class GzipMember:
+    """One member of a gzip file: ``offset`` (compressed byte where it starts), ``status``
+    (``ok``, ``corrupt`` — a CRC, length or deflate error: none of its bytes can be trusted —
+    or ``truncated``: the file ends inside it; what came out is a correct prefix), ``message``,
+    ``end`` (the input position where inflating stopped: after the member, at the error, or the
+    end of the file), ``resume`` (where the next member starts; None: nothing readable follows), ``data``
+    (its decompressed chunks; consume them before asking for the next member)."""
+
+    def __init__(self, offset: int, status: str, message: str, end: int, resume: int | None,
+                 data: Iterator[bytes]):
+        self.offset, self.status, self.message, self.end = offset, status, message, end
+        self.resume, self.data = resume, data
+
+
+def gzip_members(f: IO[bytes], chunk: int = 1 << 16, hold: int = GZIP_HOLD) -> Iterator[GzipMember]:
+    """The members of a seekable gzip stream, each checked (CRC-32 and length) *before* its data
+    is handed out, with resynchronisation after a damaged member at the next gzip magic that
+    inflates (:func:`next_gzip_member`). Memory: at most ``hold`` decompressed bytes; a longer
+    member is inflated twice (once to check it, once to read it). NUL padding between or after
+    members (as some writers add) is skipped. Never raises for damaged input."""
+    import zlib
+
+    size = f.seek(0, 2)
+    pos: int | None = 0
+    while pos is not None and pos < size:
+        f.seek(pos)
+        pad = f.read(512)
+        skip = len(pad) - len(pad.lstrip(b"\x00"))
+        if skip:
+            pos += skip
+            if skip == len(pad):
+                continue
+        f.seek(pos)
+        d = zlib.decompressobj(31)
+        inf = _Inflate(f, d, chunk)
+        it = iter(inf)
+        held: list[bytes] = []
+        n = 0
+        for out in it:
+            held.append(out)
+            n += len(out)
+            if n > hold:
+                break
+        result = inf
+        if not inf.status:  # long member: check the rest with a copy of the inflater, then read on
+            here = f.tell()
+            result = _Inflate(f, d.copy(), chunk)
+            for _ in result:
+                pass
+            f.seek(here)
+            data: Iterator[bytes] = itertools.chain(held, it)
+        else:
+            data = iter(held)
+        start = pos
+        if result.status == "ok":
+            pos = result.end
+        elif result.status == "corrupt":
+            pos = next_gzip_member(f, start)[1]
+            if not inf.status:
+                f.seek(here)  # ``data`` reads on from there
+        else:
+            pos = None
+        yield GzipMember(start, result.status, result.message, result.end, pos, data)

@@ -15,6 +15,7 @@ gives every row its run-unique ``id`` (see :mod:`corpusclean.readers.identity`).
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -111,11 +112,19 @@ HTML_FIELD = "html"
 EXTRA = "__extra__"
 
 
+_JSON_NAMES = {int: "number", float: "number", bool: "boolean", list: "array", dict: "object"}
+
+
 def _date(value: Any) -> str | None:
-    """A record's date as the ``date`` column's string: ISO 8601 for date/datetime values (Parquet
-    timestamps), the string as given otherwise (JSON has no date type)."""
+    """A record's date as the ``date`` column's string (:data:`corpusclean.document.DOC_SCHEMA`
+    declares it ``string``, as a WARC record's ``WARC-Date``): ISO 8601 for date/datetime values
+    (Parquet ``date32``/``timestamp``); a time-zone-aware timestamp in UTC with ``Z``, as WARC-Date
+    is written (``2021-05-06T07:08:09Z``); the string as given otherwise (JSON has no date type)."""
     if value is None or value == "":
         return None
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -148,7 +157,8 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
     if html is not None:
         base["html"] = html
     if not isinstance(text, str):
-        what = "absent" if text is None else type(text).__name__
+        what = ("absent" if opts.text_field not in record else "null" if text is None
+                else f"a JSON {_JSON_NAMES.get(type(text), type(text).__name__)}, not a string")
         return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}"}
     if len(text) > opts.max_record_bytes:
         return {**base, "reason": "read.too_large",

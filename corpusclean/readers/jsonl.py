@@ -3,10 +3,17 @@
 Each line (or array element) is one record: a JSON object whose text, id and url fields are
 named by :class:`~corpusclean.readers.base.ReadOptions`. A line longer than ``max_record_bytes``
 is skipped without being held in memory and rejected ``read.too_large``; invalid JSON is
-``read.invalid_json`` with the line number; a line with invalid UTF-8 is rejected ``read.invalid_utf8`` (as in Parquet). A corrupt or
-truncated compressed stream keeps every line decompressed before the damage and records the
-damage. A JSON array file (a ``.json`` name, first byte ``[``) is parsed whole, so it is
-refused (``read.too_large``) above ``max_record_bytes``; the array's elements are the records.
+``read.invalid_json`` with the line number; a line with invalid UTF-8 is rejected ``read.invalid_utf8`` (as in Parquet).
+
+Damage. A gzip file is read member by member (:func:`corpusclean.io.files.gzip_members`, the
+mechanism the WARC reader resynchronises with): a member whose CRC, length or deflate data is bad
+is not read at all — none of its lines become documents — and is recorded as damage at its byte
+offset with the error, how many lines had come out of it, and the byte where reading resumed (the
+next member). A truncated last member keeps its complete lines (a deflate prefix is exact); the
+line cut in two is rejected ``read.invalid_json``. zstd, bzip2 and xz streams keep every line
+decompressed before the damage and record it (no resynchronisation).
+
+A JSON array file (a ``.json`` name, first byte ``[``) is parsed whole, so it is refused (``read.too_large``) above ``max_record_bytes``; the array's elements are the records.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from corpusclean.io.files import open_decompressed
+from corpusclean.io.files import compression_of, gzip_members, open_decompressed
 from corpusclean.io.storage import open_input
 from corpusclean.readers.base import ReadOptions, ReadStats, doc_from_record, rejection
 
@@ -37,13 +44,77 @@ def _is_json_name(path: str) -> bool:
     return name.endswith(".json")
 
 
+class _CheckedGzip(io.RawIOBase):
+    """The decompressed bytes of a gzip file's members whose CRC checks (:func:`gzip_members`).
+
+    A damaged member's bytes are never handed out: it is recorded as damage (its offset, the
+    error, how many lines it held and where reading resumed); a line cut by the damage is ended
+    with a newline, so it is rejected ``read.invalid_json`` rather than joined to another line.
+    A truncated last member gives what was decompressed (a correct prefix) and is recorded too.
+    """
+
+    def __init__(self, raw: Any, path: str, stats: ReadStats):
+        self.members = gzip_members(raw)
+        self.path, self.stats = path, stats
+        self.data: Any = iter(())
+        self.pending = b""
+        self.ends_line = True
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bytes:
+        while True:
+            for chunk in self.data:
+                self.ends_line = chunk.endswith(b"\n")
+                return chunk
+            member = next(self.members, None)
+            if member is None:
+                return b""
+            if member.status == "ok":
+                self.data = member.data
+                continue
+            where = f"; resumed at byte {member.resume}" if member.resume is not None else ""
+            if member.status == "truncated":
+                self.data = member.data
+                self.stats.damaged(self.path, member.end, f"truncated gzip member (starting at byte "
+                                                         f"{member.offset}): its lines up to the cut are read")
+                continue
+            lines = size = 0
+            for chunk in member.data:
+                lines += chunk.count(b"\n")
+                size += len(chunk)
+            self.stats.damaged(self.path, member.offset,
+                               f"corrupt gzip member ({member.message}): not read ({lines} lines, {size} bytes "
+                               f"decompressed before the error){where}")
+            if not self.ends_line:
+                self.ends_line = True
+                return b"\n"
+
+    def readinto(self, b: Any) -> int:
+        if not self.pending:
+            self.pending = self._next()
+        n = min(len(b), len(self.pending))
+        b[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _decompressed(raw: Any, path: str, stats: ReadStats) -> io.BufferedReader:
+    head = raw.read(6)
+    raw.seek(0)
+    if compression_of(head) == "gzip":
+        return io.BufferedReader(_CheckedGzip(raw, path, stats), _CHUNK)
+    return io.BufferedReader(open_decompressed(raw), _CHUNK)  # type: ignore[arg-type]
+
+
 def read_jsonl(path: str, opts: ReadOptions, stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of a JSONL or JSON-array file (see the module docstring)."""
     limit = opts.max_record_bytes
     lineno = 0
     with open_input(path) as raw:
         try:
-            f = io.BufferedReader(open_decompressed(raw), _CHUNK)  # type: ignore[arg-type]
+            f = _decompressed(raw, path, stats)
             if _is_json_name(path) and _first_byte(f) == b"[":
                 yield from _read_array(f, path, opts, stats)
                 return

@@ -15,17 +15,25 @@ the same columns in the same order:
 * **JSON Lines**: the first :data:`SAMPLE_LINES` records or :data:`SAMPLE_BYTES` bytes of each
   file (whichever comes first) are read with the JSONL reader and each field's values typed by
   ``pyarrow.array`` (ints + floats -> ``double``, objects -> ``struct`` with the union of their
-  keys, arrays -> ``list``; ISO dates stay strings); files are merged as above. A field whose
-  sampled values disagree (``1`` and ``"a"``) keeps the type seen first; a JSONL type that cannot
-  merge with a Parquet file's keeps the Parquet type. A field that is null (or ``{}``) in every
-  sampled line has type ``null``; ``[]`` alone is ``list<null>``. An empty object ``{}`` is stored
-  as null (Parquet cannot store a struct without fields).
+  keys, arrays -> ``list``; ISO dates stay strings). A field whose sampled values disagree (``1``
+  and ``"a"``) keeps the type seen first. The rest of the file is then scanned (streaming, one
+  record at a time): a field the sample never had is added, typed by its first non-null value,
+  and a field whose type the sample could not determine (:func:`undetermined`: ``null``,
+  ``list<null>`` from ``[]``, a struct with a null field) is widened by later values until it is
+  determined (``null`` + ``5`` -> ``int64``, ``list<null>`` + ``[1, 2]`` -> ``list<int64>``). So a
+  field that is null, empty or missing in the sample is never a conflict; only values that
+  contradict a *determined* type are. A record all of whose fields are known and determined costs
+  one set comparison, but every line is still decompressed and JSON-parsed once more than pass 1
+  does (measured in docs/readers.md). Files are merged as above; a JSONL type that cannot merge
+  with a Parquet file's keeps the Parquet type. A field that is null (or ``{}``) in every line
+  of every file has type ``null``. An empty object ``{}`` is stored as null (Parquet cannot store
+  a struct without fields).
 
 At read time (:func:`conform_rows`) each record's fields are checked against the run's schema. A
 value that fits (an int where the schema says ``double``, a struct lacking some keys) is stored
 with the run's type; one that does not (a string where the schema says ``int64``, a float where it
 says ``int64``, a struct with a key the schema lacks, a non-null value in a ``null`` field, a field
-the sampled lines never had) rejects that document ``read.schema_conflict``, its detail naming the
+no probed line had) rejects that document ``read.schema_conflict``, its detail naming the
 field, the run's type and the record's type. Nothing is dropped or converted silently.
 
 Names: an input field named like a column corpusclean fills itself (``source``, ``source_id``,
@@ -39,7 +47,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -120,7 +128,26 @@ def fits(value: pa.DataType, run: pa.DataType) -> bool:
 
 
 # ------------------------------------------------------------------------------- probing
+def undetermined(t: pa.DataType) -> bool:
+    """True when ``t`` is ``null`` or holds ``null`` (``list<null>``, a struct with a null field):
+    the values seen so far could not tell the field's type."""
+    if pa.types.is_null(t):
+        return True
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return undetermined(t.value_type)
+    if pa.types.is_struct(t):
+        return any(undetermined(t.field(i).type) for i in range(t.num_fields))
+    return False
+
+
+def _typed(v: Any) -> pa.DataType | None:
+    return value_type(repaired(v) if has_surrogate(v) else v)
+
+
 def _sample_jsonl(path: str, opts: ReadOptions) -> dict[str, pa.DataType]:
+    """Field -> type of one JSON Lines file: the sample typed whole, then the rest scanned (see
+    the module docstring): new fields are typed by their first non-null value, undetermined ones
+    widened by later values until determined. Memory: the sample's values, then one record."""
     from corpusclean.readers.jsonl import read_jsonl
 
     stats = ReadStats()
@@ -133,20 +160,44 @@ def _sample_jsonl(path: str, opts: ReadOptions) -> dict[str, pa.DataType]:
                 values.setdefault(k, []).append(repaired(v) if has_surrogate(v) else v)
             if stats.bytes >= SAMPLE_BYTES:
                 break
+        for k, vals in values.items():
+            try:
+                t = _clean_type(pa.array(vals).type)
+            except (pa.ArrowException, OverflowError, TypeError, ValueError):
+                t = None
+                for v in vals:  # mixed: the first type seen, widened by later values that merge with it
+                    vt = value_type(v)
+                    if vt is None:
+                        continue
+                    t = vt if t is None else (merge_type(t, vt) or t)
+            types[k] = t if t is not None else pa.null()
+        values.clear()
+        _scan_rest(rows, types)
     finally:
         rows.close()
-    for k, vals in values.items():
-        try:
-            t = _clean_type(pa.array(vals).type)
-        except (pa.ArrowException, OverflowError, TypeError, ValueError):
-            t = None
-            for v in vals:  # mixed: the first type seen, widened by later values that merge with it
-                vt = value_type(v)
-                if vt is None:
-                    continue
-                t = vt if t is None else (merge_type(t, vt) or t)
-        types[k] = t if t is not None else pa.null()
     return types
+
+
+def _scan_rest(rows: Iterator[dict[str, Any]], types: dict[str, pa.DataType]) -> None:
+    """The rest of a JSON Lines file after the sample: a record whose fields are all known and
+    determined costs one set comparison; a new field is added (typed by its first non-null value)
+    and an undetermined one widened by a value whose type merges with it."""
+    settled = {k for k, t in types.items() if not undetermined(t)}
+    for row in rows:
+        extra = row.get(EXTRA)
+        if not extra or extra.keys() <= settled:
+            continue
+        for k, v in extra.items():
+            if k in settled:
+                continue
+            known = types.get(k)
+            vt = _typed(v) if v is not None else None
+            if known is None:
+                types[k] = vt or pa.null()
+            elif vt is not None:
+                types[k] = merge_type(known, vt) or known
+            if not undetermined(types[k]):
+                settled.add(k)
 
 
 def _file_schema(path: str, fmt: str) -> pa.Schema:
@@ -336,7 +387,7 @@ def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema,
             elif v is not None and problems[i] is None:
                 vt = value_type(v)
                 problems[i] = (f"field {k!r} ({vt or type(v).__name__}) is not in the run's input schema "
-                               f"(not in any input file's schema or sampled lines)")
+                               f"(not in any input file's schema or probed lines)")
     arrays: dict[str, pa.Array] = {}
     for f in extras:
         col = values[f.name]
@@ -350,5 +401,5 @@ def conform_rows(rows: list[dict[str, Any]], schema: pa.Schema,
 
 
 __all__ = ["CONFLICT", "SAMPLE_BYTES", "SAMPLE_LINES", "conform_rows", "document_schema", "fits", "merge_type",
-           "probe_file", "probe_schema", "reserved_columns", "schema_changes",
+           "probe_file", "probe_schema", "undetermined", "reserved_columns", "schema_changes",
            "schema_from_json", "schema_to_json", "signal_columns", "value_type"]

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from corpusclean.io.files import DecompressionLimit
+from corpusclean.io.files import DecompressionLimit, next_gzip_member
 from corpusclean.io.storage import open_input
 from corpusclean.readers.base import ReadOptions, ReadStats
 from corpusclean.readers.charset import decode_html
@@ -87,32 +87,22 @@ def is_arc(f: IO[bytes]) -> bool:
     return (_sniff(f)[1] or b"").lstrip().startswith(b"filedesc://")
 
 
-def _is_start(f: IO[bytes], pos: int, gzip: bool, arc: bool) -> bool:
+def _is_start(f: IO[bytes], pos: int, arc: bool) -> bool:
     f.seek(pos)
-    head = f.read(8192)
-    if gzip:
-        try:
-            head = zlib.decompressobj(31).decompress(head, 128)
-        except zlib.error:
-            return False
-    return bool((_ARC_START if arc else _WARC_START).match(head))
+    return bool((_ARC_START if arc else _WARC_START).match(f.read(8192)))
 
 
-def _candidates(f: IO[bytes], start: int, gzip: bool, arc: bool) -> Iterator[int]:
-    """File positions ≥ ``start`` where a record (or its gzip member) may begin, in order."""
-    needle = b"\x1f\x8b\x08" if gzip else None
+def _candidates(f: IO[bytes], start: int, arc: bool) -> Iterator[int]:
+    """Positions ≥ ``start`` of a plain file where a record may begin, in order."""
+    pat = _ARC_START if arc else _WARC_START
     pos = start
     while True:
         f.seek(pos)
         buf = f.read(_SCAN + 64)
         if not buf:
             return
-        if needle is not None:
-            found = [m.start() for m in re.finditer(re.escape(needle), buf[:_SCAN + 3])]
-        else:
-            pat = _ARC_START if arc else _WARC_START
-            found = [m.start() + (1 if buf[m.start():m.start() + 1] == b"\n" else 0)
-                     for m in re.finditer(b"(?:^|\n)" + pat.pattern, buf[:_SCAN + 64], re.M)]
+        found = [m.start() + (1 if buf[m.start():m.start() + 1] == b"\n" else 0)
+                 for m in re.finditer(b"(?:^|\n)" + pat.pattern, buf[:_SCAN + 64], re.M)]
         for i in found:
             if i < _SCAN or len(buf) <= _SCAN:
                 yield pos + i
@@ -122,12 +112,16 @@ def _candidates(f: IO[bytes], start: int, gzip: bool, arc: bool) -> Iterator[int
 
 
 def _next_start(f: IO[bytes], after: int, gzip: bool, arc: bool) -> tuple[int | None, int | None]:
-    """(first candidate position > ``after``, first verified record start > ``after``)."""
+    """(first candidate position > ``after``, first verified record start > ``after``); for gzip
+    the shared member scan (:func:`corpusclean.io.files.next_gzip_member`)."""
+    pat = _ARC_START if arc else _WARC_START
+    if gzip:
+        return next_gzip_member(f, after, lambda head: bool(pat.match(head)))
     first = None
-    for cand in _candidates(f, after + 1, gzip, arc):
+    for cand in _candidates(f, after + 1, arc):
         if first is None:
             first = cand
-        if _is_start(f, cand, gzip, arc):
+        if _is_start(f, cand, arc):
             return first, cand
     return first, None
 

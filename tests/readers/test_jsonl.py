@@ -42,10 +42,14 @@ def test_truncated_gzip_jsonl_keeps_earlier_lines(tmp_path: Path) -> None:
     p = tmp_path / "t.jsonl.gz"
     p.write_bytes(gzip.compress(raw)[:-2000])
     stats = ReadStats()
-    docs = list(read_file(str(p), "jsonl", ReadOptions(), stats))
+    rows = list(read_file(str(p), "jsonl", ReadOptions(), stats))
+    docs = [r for r in rows if "reason" not in r]
     assert 0 < len(docs) < 2000
     assert docs[-1]["text"].startswith(f"line {len(docs) - 1} ")
+    # the line cut by the truncation is a counted rejection, not silently dropped
+    assert [r["reason"] for r in rows[len(docs):]] in ([], ["read.invalid_json"])
     assert len(stats.errors) == 1 and stats.errors[0]["file"] == str(p)
+    assert "truncated gzip member" in stats.errors[0]["error"] and stats.errors[0]["offset"] == p.stat().st_size
 
 
 @pytest.mark.parametrize("compress", [gzip.compress, zstandard.ZstdCompressor().compress])

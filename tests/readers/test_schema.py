@@ -79,20 +79,20 @@ def test_later_line_with_another_type_is_one_rejection(tmp_path: Path) -> None:
     assert "field 'nest'" in rej[1]["detail"] and "tags: string" in rej[1]["detail"]
 
 
-def test_conflict_after_the_sample_and_a_field_the_sample_never_saw(tmp_path: Path,
+def test_conflict_after_the_sample_and_a_field_the_sample_never_saw_is_a_column(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schema, "SAMPLE_LINES", 3)
     rows = _rows(6)
     rows[3]["score"] = 7           # an int where the schema says double: fits
     rows[4]["n"] = 4.5             # a float where it says int64: does not
-    rows[5]["late"] = "new field"  # never seen in the sample
+    rows[5]["late"] = "new field"  # never seen in the sample: found by the scan of the rest
     p = _jsonl(tmp_path / "d.jsonl", rows)
     (chunk,) = read_chunks(str(p), "jsonl", ReadOptions(), 100, False)
-    assert chunk.docs.column("id").to_pylist() == ["d0", "d1", "d2", "d3"]
+    assert chunk.docs.column("id").to_pylist() == ["d0", "d1", "d2", "d3", "d5"]
     assert chunk.docs.column("score").to_pylist()[3] == 7.0
+    assert chunk.docs.column("late").to_pylist() == [None] * 4 + ["new field"]
     assert chunk.rejected.column("detail").to_pylist() == [
-        "field 'n' is int64 in the run's input schema but double here",
-        "field 'late' (string) is not in the run's input schema (not in any input file's schema or sampled lines)"]
+        "field 'n' is int64 in the run's input schema but double here"]
     assert chunk.stats.documents + sum(chunk.stats.rejected.values()) == 6
 
 

@@ -56,12 +56,13 @@ def test_resume_refuses_a_changed_input_schema(tmp_path: Path, monkeypatch: pyte
     p = tmp_path / "d.jsonl"
     p.write_text("".join(json.dumps({"text": f"{TEXT} {i}", **({"late": i} if i > 2 else {})}) + "\n"
                          for i in range(5)))
-    monkeypatch.setattr(schema, "SAMPLE_LINES", 2)  # 'late' is not in the sample: rejected
+    monkeypatch.setattr(schema, "SAMPLE_LINES", 2)  # 'late' is not in the sample and
+    monkeypatch.setattr(schema, "_scan_rest", lambda rows, types: None)  # (a probe without the scan): rejected
     pipe = Pipeline([PassThrough()])
     stats = pipe.run(str(p), tmp_path / "out", workers=1)
     assert stats["read"]["rejected_by_reason"] == {"read.schema_conflict": 2}
     assert pipe.run(str(p), tmp_path / "out", workers=1)["read"] == stats["read"]  # same probe: resumes
-    monkeypatch.setattr(schema, "SAMPLE_LINES", 1000)
+    monkeypatch.undo()  # the real probe scans past the sample and finds 'late'
     with pytest.raises(RunError, match=r"changed: input column 'late' added \(int64\)"):
         pipe.run(str(p), tmp_path / "out", workers=1)
     again = pipe.run(str(p), tmp_path / "out", workers=1, overwrite=True)
