@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakValueDictionary
 
 #: libxml2's limit on element nesting with ``XML_PARSE_HUGE`` (lxml's ``huge_tree``; 256 without
 #: it). A page nested deeper is cut at that depth by libxml2, which drops everything after the cut.
@@ -116,18 +116,26 @@ class TreeHandoff:
 
     ``offer(html, tree)`` keeps the tree while at most ``max_chars`` characters of HTML are held
     (the oldest go first); ``take(html)`` returns and forgets it (``None`` on a miss);
-    ``clear()`` forgets everything. ``consumers`` counts set-up stages that take trees: with
-    none, nothing is offered, so a run without ``extract`` holds no trees.
+    ``clear()`` forgets everything. ``consumers`` holds (weakly) the set-up stages that take
+    trees: with none alive, nothing is offered, so a run without ``extract`` holds no trees, also
+    in a process where an earlier pipeline had one.
     """
 
     def __init__(self, max_chars: int = 64_000_000) -> None:
         self.max_chars = max_chars
-        self.consumers = 0
+        self.consumers: WeakValueDictionary[int, Any] = WeakValueDictionary()
         self._trees: OrderedDict[str, Any] = OrderedDict()
         self._chars = 0
 
+    def add_consumer(self, stage: Any) -> None:
+        """Register ``stage`` as taking trees for as long as it lives."""
+        self.consumers[id(stage)] = stage
+
     def offer(self, html: str, tree: Any) -> None:
-        if not self.consumers or tree is None or html in self._trees or len(html) > self.max_chars:
+        if not self.consumers:
+            self.clear()  # trees offered while an earlier consumer was alive
+            return
+        if tree is None or html in self._trees or len(html) > self.max_chars:
             return
         self._trees[html] = tree
         self._chars += len(html)

@@ -78,9 +78,7 @@ class Extract(Stage):
             _resiliparse_modules()  # fail at config time, with the install hint
 
     def setup(self) -> None:
-        if not getattr(self, "_takes_trees", False):  # hidden_text before us hands over its parse
-            HANDOFF.consumers += 1
-            self._takes_trees = True
+        HANDOFF.add_consumer(self)  # hidden_text before us hands over its parse (while we live)
         if self.backend == "trafilatura":
             self._extractor: Any = TrafilaturaExtractor(
                 include_links=self.include_links, include_comments=self.include_comments,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 
 import corpusclean.html.parse as parse_mod
@@ -31,11 +33,11 @@ def test_pair_parses_each_page_once_and_decides_as_separate_runs(monkeypatch, ba
     Extract, Hidden = get_stage_class("extract"), get_stage_class("hidden_text")
     docs = _docs()
     # separate runs, nothing handed over
-    monkeypatch.setattr(HANDOFF, "consumers", 0)
+    monkeypatch.setattr(HANDOFF, "consumers", weakref.WeakValueDictionary())
     first = Pipeline([Hidden()]).apply(docs)
     assert len(HANDOFF) == 0
     alone = Pipeline([Extract(backend=backend)]).apply(first.kept.to_pylist())
-    monkeypatch.setattr(HANDOFF, "consumers", 0)
+    monkeypatch.setattr(HANDOFF, "consumers", weakref.WeakValueDictionary())
     calls = []
     real = parse_mod.parse_html
     monkeypatch.setattr(parse_mod, "parse_html", lambda h: calls.append(1) or real(h))
@@ -49,14 +51,14 @@ def test_pair_parses_each_page_once_and_decides_as_separate_runs(monkeypatch, ba
 
 
 def test_without_a_consumer_nothing_is_held(monkeypatch):
-    monkeypatch.setattr(HANDOFF, "consumers", 0)
+    monkeypatch.setattr(HANDOFF, "consumers", weakref.WeakValueDictionary())
     Pipeline([get_stage_class("hidden_text")()]).apply(_docs())
     assert len(HANDOFF) == 0
 
 
 def test_handoff_is_bounded_and_take_forgets():
     h = TreeHandoff(max_chars=25)
-    h.consumers = 1
+    h.add_consumer(Pipeline)  # any live object stands for a consumer
     h.offer("a" * 10, "t1")
     h.offer("b" * 10, "t2")
     h.offer("c" * 10, "t3")  # over 25 chars held: the oldest goes
@@ -78,3 +80,16 @@ def test_self_closed_html_tag_still_has_its_text(html):
     root = parse_page(html)
     assert root is not None and "every" in root.text_content().replace("jeden", "every")
     assert analyse(html)["visible_words"] >= 10
+
+
+def test_a_later_pipeline_without_extract_holds_no_trees():
+    """The consumer is the live extract stage: once its pipeline is gone, a hidden_text-only
+    pipeline in the same process hands nothing over (no trees held between runs)."""
+    import gc
+
+    Extract, Hidden = get_stage_class("extract"), get_stage_class("hidden_text")
+    Pipeline([Hidden(), Extract()]).apply(_docs())
+    gc.collect()
+    assert not HANDOFF.consumers
+    Pipeline([Hidden()]).apply(_docs())
+    assert len(HANDOFF) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -30,7 +31,7 @@ _spec.loader.exec_module(labelled)  # type: ignore[union-attr]
 
 def same(html: str, url: str = "https://site.test/") -> None:
     """Assert the pruned and the full walk give the same page."""
-    parse.HANDOFF.consumers = 0
+    parse.HANDOFF.consumers = weakref.WeakValueDictionary()
     full, pruned = walk(html, url, prune=False), walk(html, url)
     assert Counter(pruned.visible) == Counter(full.visible)
     assert Counter(pruned.alts) == Counter(full.alts)
@@ -120,7 +121,7 @@ def test_signals_equal_when_a_running_text_string_is_both_skipped_and_visible(mo
     second = "pear orchards grow near the river and pear trees bloom in spring " * 6
     body = f"<p>{first}</p><p>{second}</p><code>{first}</code>"
     html = f"<html><head>{EXTERNAL}<title>Orchards</title></head><body>{body}</body></html>"
-    parse.HANDOFF.consumers = 0
+    parse.HANDOFF.consumers = weakref.WeakValueDictionary()
     assert walk(html).ambiguous == {first}
     pruned = hidden_text.analyse(html, "https://site.test/")
     monkeypatch.setattr(hidden_text, "walk", lambda h, u, **_: walk(h, u, prune=False))
