@@ -347,26 +347,7 @@ class DocView:
         return sum(map(str.endswith, self.lines, repeat(_ELLIPSIS_ENDINGS)))
 
 
-#: Views remembered by :func:`analyze`: one chunk of the runner's filter loop (``ROW_CHUNK``).
-MEMO_DOCS = 256
-_memo: dict[int, tuple[str, DocView]] = {}
-
-
 def analyze(text: str | None) -> DocView:
-    """The :class:`DocView` of ``text``.
-
-    The views of the last :data:`MEMO_DOCS` text *objects* are remembered (all forgotten at
-    once when a new one does not fit), so filters that run one after another over a chunk of
-    documents share them. The memo is keyed by identity and holds the text object itself, so it
-    is O(1) and can never return the view of another document.
-    """
-    if text is None:
-        return DocView("")
-    hit = _memo.get(id(text))
-    if hit is not None and hit[0] is text:
-        return hit[1]
-    if len(_memo) >= MEMO_DOCS:
-        _memo.clear()
-    view = DocView(text)
-    _memo[id(text)] = (text, view)
-    return view
+    """The :class:`DocView` of ``text`` (one document tokenised once; the filters use the chunk
+    form, :func:`corpusclean.text_batch.analyze_batch`)."""
+    return DocView(text or "")
