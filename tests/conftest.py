@@ -68,6 +68,24 @@ def comparable_stats(output: Path) -> dict:
     return stats
 
 
+def cli_passthrough(inp: Path, out: Path) -> dict:
+    """``corpusclean run`` of a one-worker ``passthrough`` pipeline over ``inp`` into ``out``
+    (asserted to exit 0); its ``stats.json``."""
+    import json
+
+    import yaml
+    from click.testing import CliRunner
+
+    from corpusclean.cli import main
+
+    cfg = out.parent / f"{out.name}.yaml"
+    cfg.write_text(yaml.safe_dump({"input": str(inp), "output": str(out), "stages": [{"passthrough": {}}],
+                                   "executor": {"kind": "local", "workers": 1}}))
+    res = CliRunner().invoke(main, ["run", str(cfg), "--quiet"])
+    assert res.exit_code == 0, res.output
+    return json.loads((out / "stats.json").read_text())
+
+
 @pytest.fixture
 def warc_file(tmp_path: Path) -> Path:
     p = tmp_path / "crawl.warc.gz"

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from click.testing import CliRunner
+from conftest import cli_passthrough
 
-from corpusclean.cli import main
 from corpusclean.io.files import gzip_members
 from corpusclean.readers import ReadOptions, ReadStats, read_file
 
@@ -42,12 +40,7 @@ def _write(path: Path, bad: list[int], parts: list[bytearray] | None = None) -> 
 def test_cli_run_keeps_every_good_member(tmp_path: Path, bad: int) -> None:
     path, offsets = _write(tmp_path / "d.jsonl.gz", [bad])
     out = tmp_path / "out"
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump({"input": str(path), "output": str(out), "stages": [{"passthrough": {}}],
-                                   "executor": {"kind": "local", "workers": 1}}))
-    res = CliRunner().invoke(main, ["run", str(cfg), "--quiet"])
-    assert res.exit_code == 0, res.output
-    stats = json.loads((out / "stats.json").read_text())
+    stats = cli_passthrough(path, out)
     read = stats["read"]
     assert read["documents"] == 1500 and read.get("rejected_by_reason", {}) == {}
     ids = pq.read_table(out / "final", columns=["source_id"]).column("source_id").to_pylist()

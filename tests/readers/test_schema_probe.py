@@ -12,6 +12,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import yaml
 from click.testing import CliRunner
+from conftest import cli_passthrough
 
 from corpusclean.cli import main
 from corpusclean.readers import ReadOptions, ReadStats, read_file
@@ -25,12 +26,7 @@ def _run(tmp_path: Path, rows: list[dict], name: str = "d.jsonl") -> tuple[dict,
     inp = tmp_path / name
     inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "out"
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump({"input": str(inp), "output": str(out), "stages": [{"passthrough": {}}],
-                                   "executor": {"kind": "local", "workers": 1}}))
-    res = CliRunner().invoke(main, ["run", str(cfg), "--quiet"])
-    assert res.exit_code == 0, res.output
-    stats = json.loads((out / "stats.json").read_text())
+    stats = cli_passthrough(inp, out)
     rejected = out / "00_read" / "rejected"
     rej = pq.read_table(rejected).to_pylist() if rejected.exists() and any(rejected.iterdir()) else []
     return stats, ds.dataset(out / "final").to_table(), rej
