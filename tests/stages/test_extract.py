@@ -14,12 +14,7 @@ from corpusclean.stages.base import get_stage_class
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, lines, ordered_bullet
 
 DATA = Path(__file__).parents[1] / "data" / "html"
-try:
-    import resiliparse  # noqa: F401  (optional extra "fast")
-
-    BACKENDS = ["trafilatura", "resiliparse"]
-except ImportError:  # pragma: no cover - the resiliparse cases need `pip install corpusclean[fast]`
-    BACKENDS = ["trafilatura", pytest.param("resiliparse", marks=pytest.mark.skip("resiliparse not installed"))]
+BACKENDS = ["resiliparse", "trafilatura"]
 
 
 def page(name: str) -> str:
@@ -207,5 +202,5 @@ def test_resiliparse_missing_gives_one_line_error(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
-    with pytest.raises(ImportError, match=r"pip install 'corpusclean\[fast\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'resiliparse>=2\.0'"):
         get_stage_class("extract")(backend="resiliparse")
