@@ -18,7 +18,9 @@ is removed:
   ``-``/``_``/space separated tokens; a BEM modifier — what follows ``--`` in
   ``block__element--modifier``, getbem.com/naming — describes a state or look, not what the
   element is, and is ignored) unless they hold the article, ``<main>``, ``<h1>`` or the named
-  article body (:func:`corpusclean.html.content.named_body`);
+  article body (:func:`corpusclean.html.content.named_body`), or more than :data:`MAJORITY` of
+  the page's words (comment threads excepted). ``widget`` is not a name: page builders
+  (Elementor's ``elementor-widget-container``) and Blogger (``widget Blog``) put the article in it;
 * link lists (at least 80 % of the words in links, at most 4 words per item), except a list
   the text before it announces with a colon ("The affected functions are:"): an enumeration.
 
