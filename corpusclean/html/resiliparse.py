@@ -79,6 +79,12 @@ def boilerplate_name(el: Any) -> bool:
     return bool(names.strip()) and bool(_NAME_TOKEN.search(_BEM_MODIFIER.sub("", names)))
 
 
+def _word_count(el: Any) -> int:
+    """Whitespace words of ``el``'s text, element boundaries counting as spaces (``text_content``
+    would glue ``<p>Deprecated:</p><ul><li>open()`` into one word)."""
+    return len(" ".join(el.itertext()).split())
+
+
 def _announced(lst: Any) -> bool:
     """True when the text just before ``lst`` (after its previous element, or that element's
     text, else its parent's leading text) ends with a colon: a list the prose introduces."""
@@ -116,10 +122,10 @@ def prune_boilerplate(root: Any, include_comments: bool) -> Any | None:
         if lst.getparent() is None:
             continue
         items = lst.findall(".//li")
-        total = len(lst.text_content().split())
+        total = _word_count(lst)
         if not items or total == 0:
             continue
-        link_words = sum(len(a.text_content().split()) for a in lst.iter("a"))
+        link_words = sum(_word_count(a) for a in lst.iter("a"))
         if link_words / total >= 0.8 and total / len(items) <= 4 and not _announced(lst):
             remove_keep_tail(lst)
     return article
