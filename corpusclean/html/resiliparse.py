@@ -76,7 +76,9 @@ _LISTS = etree.XPath("//ul | //ol")
 def boilerplate_name(el: Any) -> bool:
     """Whether ``el``'s class or id holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(names.strip()) and bool(_NAME_TOKEN.search(_BEM_MODIFIER.sub("", names)))
+    if not _NAME_TOKEN.search(names):  # most elements: one search
+        return False
+    return "--" not in names or bool(_NAME_TOKEN.search(_BEM_MODIFIER.sub("", names)))
 
 
 def _word_count(el: Any) -> int:
@@ -108,15 +110,18 @@ def prune_boilerplate(root: Any, include_comments: bool) -> Any | None:
     article = named_body(root)
     keep = set() if article is None else {article, *article.iterancestors()}
     body = root.find("body")
-    page_words = len(body.text_content().split()) if body is not None else 0
+    page_words = -1  # counted when first needed
     for el in _HAS_NAME(root):
         if el.getparent() is None or el in keep or not boilerplate_name(el) or _HOLDS_CONTENT(el):
             continue
         comments = _COMMENT_NAME.search(el.get("class") or "") or _COMMENT_NAME.search(el.get("id") or "")
         if include_comments and comments:
             continue
-        if not comments and len(el.text_content().split()) > MAJORITY * page_words:
-            continue  # the name says boilerplate, the text says it is the page
+        if not comments:
+            if page_words < 0:
+                page_words = len(body.text_content().split()) if body is not None else 0
+            if len(el.text_content().split()) > MAJORITY * page_words:
+                continue  # the name says boilerplate, the text says it is the page
         remove_keep_tail(el)
     for lst in _LISTS(root):
         if lst.getparent() is None:
