@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from corpusclean.html.boilerplate import prune
+from corpusclean.html.boilerplate import elements_where, prune
 from corpusclean.html.parse import check_depth, page_tree, strip_comments
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, ordered_bullet
 
@@ -36,9 +36,7 @@ _INLINE_TIME = etree.XPath("//p//time | //li//time | //td//time | //dd//time | /
 #: Elements still named after cookies/consent/permissions once banners are gone are content, but
 #: trafilatura's own discard rules delete any element whose id/class merely *contains* those
 #: words (``trafilatura.xpaths._CONSENT_*``); we move such names to ``data-`` attributes first.
-_CONSENT_NAMED = etree.XPath(
-    "//*[re:test(@id, 'cookie|consent|gdpr|permission', 'i') or re:test(@class, 'cookie|consent|gdpr|permission', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
+_CONSENT_NAME = re.compile("cookie|consent|gdpr|permission", re.I)
 
 
 #: trafilatura's XML tags that start a new block when met inside inline content.
@@ -254,7 +252,7 @@ class TrafilaturaExtractor:
             return ""
         strip_comments(tree)
         prune(tree)  # consent banners (by what they are) and permalink anchors
-        for el in _CONSENT_NAMED(tree):
+        for el in elements_where(tree, _CONSENT_NAME):
             for attr in ("id", "class"):
                 if attr in el.attrib:
                     el.set(f"data-{attr}", el.attrib.pop(attr))

@@ -37,3 +37,44 @@ def test_permalink_anchors():
     html = ("<body><h2>Usage<a class='headerlink' href='#usage'>¶</a></h2><p>See <a href='#x'>x</a> and "
             "<a href='/page#y'>#</a> done.</p></body>")
     assert text_after_prune(html) == "Usage See x and done."
+
+
+def test_action_text_is_compared_with_whitespace_collapsed_and_case_folded():
+    html = ("<body><p>Text.</p><div class='x'>We use COOKIES to measure visits."
+            "<button>  Accept&nbsp;\n ALL </button></div><p>More.</p></body>")
+    assert text_after_prune(html) == "Text. More."
+
+
+def test_outermost_short_ancestor_is_removed_and_long_or_sectioned_ones_stay():
+    banner = "<div id='inner'><span>Cookies help us.</span> <a href='#'>OK</a></div>"
+    long = "A long article paragraph about the weather and the harvest this year. " * 14
+    html = f"<body><div id='page'><p>{long}</p><div id='wrap'>{banner}</div></div></body>"
+    root = parse_html(html)
+    assert prune(root) == 1
+    assert root.find(".//*[@id='wrap']") is None and "harvest" in root.text_content()
+    # a banner inside a section with a heading: only the part below the heading goes
+    html = f"<body><section><h2>Settings</h2>{banner}<p>Kept.</p></section></body>"
+    assert text_after_prune(html) == "Settings Kept."
+
+
+def test_overlays_by_role_modal_or_fixed_position():
+    for attrs in ("role='alertdialog'", "aria-modal='true'", "style='z-index: 9; position : fixed'",
+                  "style='position:sticky'"):
+        html = f"<body><p>Before.</p><div {attrs}>This site uses cookies.</div><p>After.</p></body>"
+        assert text_after_prune(html) == "Before. After.", attrs
+    # a fixed table layout is not an overlay
+    html = "<body><div style='table-layout: fixed'>Our cookie recipes.</div></body>"
+    assert text_after_prune(html) == "Our cookie recipes."
+
+
+def test_elements_where_finds_anchored_names_in_document_order():
+    import re
+
+    from corpusclean.html.boilerplate import elements_where
+
+    root = parse_html("<body><div id='a' class='onetrust-banner'></div><p class='x onetrust-x'></p>"
+                      "<span id='not-onetrust'></span><i class='cookie'></i></body>")
+    found = elements_where(root, re.compile(r"(?:^|\s)onetrust"))
+    assert [el.tag for el in found] == ["div", "p"]
+    assert elements_where(root, re.compile("^cookie$", re.M)) == [root.find(".//i")]
+    assert elements_where(root, re.compile("nothing")) == []
