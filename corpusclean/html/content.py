@@ -63,8 +63,8 @@ MAIN_MIN_SHARE = 0.25
 
 _CLASS_RE = re.compile("|".join(BODY_CLASS_NAMES))
 _ID_RE = re.compile("|".join(BODY_ID_NAMES))
-_NAMED = etree.XPath(
-    "//body//*[self::article or self::div or self::main or self::section][@itemprop or @class or @id]")
+_BODY_TAGS = frozenset({"article", "div", "main", "section"})
+_NAMED = etree.XPath("//body//*[@class or @id or @itemprop]")
 _PRECEDING_H1 = etree.XPath("preceding::h1[1]")
 
 
@@ -82,15 +82,19 @@ def _chars(el: Any) -> int:
     return len(" ".join(el.text_content().split()))
 
 
-def named_body(root: Any) -> Any | None:
+def named_body(root: Any, elements: list[Any] | None = None) -> Any | None:
     """Tier 1: the article body named by class/id/itemprop (see the module doc), or ``None``.
+
+    ``elements``: the page's elements carrying a class, id or itemprop when the caller selected
+    them already (one walk of the tree for both), else they are selected here.
 
     Of several, the one holding the most text (an author box or a "recent posts" widget may reuse
     the names); then, while it holds a named element with at least :data:`INNER_MIN_SHARE` of its
     text, that one (the most specific name: ``post-content-container`` around ``entry-content``,
     ``article.post`` around ``itemprop=articleBody`` add a byline, tags, an author box).
     """
-    named = [(el, _chars(el)) for el in _NAMED(root) if _is_named(el)]
+    named = [(el, _chars(el)) for el in (_NAMED(root) if elements is None else elements)
+             if el.tag in _BODY_TAGS and _is_named(el)]
     named = [(el, n) for el, n in named if n >= MIN_BODY_CHARS]
     if not named:
         return None
@@ -111,17 +115,21 @@ def headline(node: Any) -> Any | None:
     return found[0] if found else None
 
 
-def single_main(body: Any, body_words: int) -> Any | None:
+def single_main(body: Any, body_words: int | None = None) -> Any | None:
     """Tier 2: the one ``<main>`` (else ``<article>``, else ``role=main``) holding at least
-    :data:`MAIN_MIN_SHARE` of ``body_words``, or ``None``."""
+    :data:`MAIN_MIN_SHARE` of ``body_words`` (counted here when not given), or ``None``."""
+    found = None
     for tag in ("main", "article"):
         found = body.findall(f".//{tag}")
-        if len(found) == 1:
-            return found[0] if _words(found[0]) >= MAIN_MIN_SHARE * body_words else None
-    found = body.xpath(".//*[@role='main']")
-    if len(found) == 1 and _words(found[0]) >= MAIN_MIN_SHARE * body_words:
-        return found[0]
-    return None
+        if found:
+            break
+    if not found:
+        found = body.xpath(".//*[@role='main']")
+    if len(found) != 1:
+        return None
+    if body_words is None:
+        body_words = _words(body)
+    return found[0] if _words(found[0]) >= MAIN_MIN_SHARE * body_words else None
 
 
 def _words(el: Any) -> int:
@@ -144,7 +152,7 @@ def main_content(body: Any, named: Any = _SEARCH) -> list[Any]:
     if named is not None:
         h1 = headline(named)
         return [h1, named] if h1 is not None else [named]
-    main = single_main(body, _words(body))
+    main = single_main(body)
     return [main] if main is not None else [body]
 
 

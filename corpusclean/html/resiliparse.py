@@ -57,28 +57,44 @@ BOILERPLATE_NAMES = (
 #: article); comment threads, which can outweigh the article, are the exception.
 MAJORITY = 0.5
 _NAME_RE = r"(^|[-_\s])(" + "|".join(re.escape(n) for n in BOILERPLATE_NAMES) + r")([-_\s]|$)"
-_SEMANTIC = etree.XPath(
-    "//script | //style | //noscript | //template | //nav | //aside | //button | //select | "
-    "//iframe | //svg | //dialog | //*[@hidden] | //*[@aria-hidden='true'] | //*[@role='navigation' or "
-    "@role='banner' or @role='contentinfo' or @role='complementary' or @role='dialog' or @role='menu' or "
-    "@role='menubar' or @role='search' or @role='alert'] | "
+#: Elements removed by tag (``iter`` walks the tree in C, no XPath).
+_SEMANTIC_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "button", "select", "iframe",
+                  "svg", "dialog")
+_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog", "menu", "menubar",
+                    "search", "alert"})
+_ATTRIBUTED = etree.XPath("//*[@hidden or @aria-hidden or @role]")  # filtered in Python: 4x faster than @role='x' tests
+_OUTSIDE = etree.XPath(
     "//header[not(ancestor::article or ancestor::main or .//article or .//main)] | "
     "//footer[not(ancestor::article or ancestor::main or .//article or .//main)] | "
     "//form[not(.//article or .//main or .//h1 or .//h2)]")
+
+
+def _semantic(root: Any) -> list[Any]:
+    """Semantic boilerplate (see the module doc): by tag, by hidden/ARIA attributes, and
+    header/footer/form outside the article."""
+    hidden = [el for el in _ATTRIBUTED(root) if el.get("hidden") is not None
+              or el.get("aria-hidden") == "true" or el.get("role") in _ROLES]
+    return [*root.iter(*_SEMANTIC_TAGS), *hidden, *_OUTSIDE(root)]
+
+
 _NAME_TOKEN = re.compile(_NAME_RE, re.I)
-_HAS_NAME = etree.XPath("//body//*[@class or @id][not(self::main or self::article)]")
+_HAS_NAME = etree.XPath("//body//*[@class or @id or @itemprop]")
 _HOLDS_CONTENT = etree.XPath("boolean(.//article or .//main or .//h1)")
 _COMMENT_NAME = re.compile(r"(^|[-_\s])comments?([-_\s]|$)", re.I)
 _BEM_MODIFIER = re.compile(r"--\S*")
 _LISTS = etree.XPath("//ul | //ol")
 
 
-def boilerplate_name(el: Any) -> bool:
-    """Whether ``el``'s class or id holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
-    names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not _NAME_TOKEN.search(names):  # most elements: one search
+def _names_boilerplate(names: str) -> bool:
+    """Whether a class/id value holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
+    if not _NAME_TOKEN.search(names):  # most values: one search
         return False
     return "--" not in names or bool(_NAME_TOKEN.search(_BEM_MODIFIER.sub("", names)))
+
+
+def boilerplate_name(el: Any) -> bool:
+    """Whether ``el``'s class or id holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
+    return _names_boilerplate(el.get("class") or "") or _names_boilerplate(el.get("id") or "")
 
 
 def _word_count(el: Any) -> int:
@@ -106,13 +122,15 @@ def prune_boilerplate(root: Any, include_comments: bool) -> Any | None:
     names are pruned and kept with its ancestors), or ``None``.
     """
     prune(root)
-    prune(root, [_SEMANTIC])
-    article = named_body(root)
+    prune(root, [_semantic])
+    named = _HAS_NAME(root)
+    article = named_body(root, named)
     keep = set() if article is None else {article, *article.iterancestors()}
     body = root.find("body")
     page_words = -1  # counted when first needed
-    for el in _HAS_NAME(root):
-        if el.getparent() is None or el in keep or not boilerplate_name(el) or _HOLDS_CONTENT(el):
+    for el in named:
+        if el.tag in ("main", "article") or not boilerplate_name(el) or el.getparent() is None or el in keep \
+                or _HOLDS_CONTENT(el):
             continue
         comments = _COMMENT_NAME.search(el.get("class") or "") or _COMMENT_NAME.search(el.get("id") or "")
         if include_comments and comments:
