@@ -17,7 +17,9 @@ returns. Tiers, first that applies:
 2. **The single** ``<main>``, ``<article>`` or ``role="main"`` element (HTML Living Standard §4.4.14
    "only one visible main per document"; WAI-ARIA ``main`` landmark), when it holds at least
    :data:`MAIN_MIN_SHARE` of the page's words (a ``<main>`` around a short teaser is not the page).
-3. **The body.**
+3. **The body**, less its link blocks (:func:`drop_link_blocks`: a ``div``/``section``/``p``
+   of at least three links whose text is mostly link text — menus, teaser grids, tag clouds
+   written without ``<nav>`` or a list).
 
 Not adopted, measured: Readability-style text-density scoring (Mozilla Readability.js
 ``_grabArticle``: paragraph scores ``1 + commas + min(chars // 100, 3)`` passed to five levels of
@@ -40,6 +42,8 @@ from typing import Any
 
 from lxml import etree
 
+from corpusclean.html.boilerplate import remove_keep_tail
+
 #: class substrings of an article body (trafilatura ``BODY_XPATH[0]``, ``_ARTICLE_CONTENT_CLASS_TOKENS``).
 BODY_CLASS_NAMES = (
     r"post[-_]text", r"post-body", r"post-?entry", r"post[-_]?content", r"postContent", r"post_inner_wrapper",
@@ -58,6 +62,12 @@ MIN_BODY_CHARS = 250
 #: A named element inside the chosen one replaces it when it holds at least this share of its
 #: text (ours: "most of it"; an outer wrapper adds a byline, tags, an author box, not half the text).
 INNER_MIN_SHARE = 0.5
+#: Tier 3: a block is navigation when at least this share of its characters is link text
+#: (Readability.js ``_cleanConditionally``: ``linkDensity > 0.5`` removes a well-scored node) ...
+LINK_BLOCK_DENSITY = 0.5
+#: ... and it holds at least this many links (ours: a short paragraph with one or two links in
+#: its sentence is content).
+LINK_BLOCK_MIN_LINKS = 3
 #: Share of the page's words a ``<main>``/``<article>`` must hold to be taken alone.
 MAIN_MIN_SHARE = 0.25
 
@@ -153,7 +163,31 @@ def main_content(body: Any, named: Any = _SEARCH) -> list[Any]:
         h1 = headline(named)
         return [h1, named] if h1 is not None else [named]
     main = single_main(body)
-    return [main] if main is not None else [body]
+    if main is not None:
+        return [main]
+    drop_link_blocks(body)
+    return [body]
+
+
+_LINKY = etree.XPath(".//*[self::div or self::section or self::p]"
+                     f"[count(.//a) >= {LINK_BLOCK_MIN_LINKS}][not(.//table or .//ul or .//ol or .//dl or .//pre)]")
+
+
+def drop_link_blocks(node: Any) -> int:
+    """Tier 3's cut: remove from ``node``, innermost first, every ``div``/``section``/``p`` with at
+    least :data:`LINK_BLOCK_MIN_LINKS` links whose text is at least :data:`LINK_BLOCK_DENSITY` link
+    text (characters), unless it holds a table, list, definition list or code block (judged on
+    their own: the link-list rule of :mod:`corpusclean.html.resiliparse`). Returns the number removed.
+    """
+    n = 0
+    for el in reversed(_LINKY(node)):  # reversed document order: descendants before ancestors
+        if el.getparent() is None:
+            continue
+        chars = _chars(el)
+        if chars and sum(_chars(a) for a in el.iter("a")) >= LINK_BLOCK_DENSITY * chars:
+            remove_keep_tail(el)
+            n += 1
+    return n
 
 
 def _attached(el: Any, body: Any) -> bool:

@@ -60,3 +60,25 @@ def test_single_main_only_when_it_holds_a_quarter_of_the_words():
 def test_several_articles_without_names_keep_the_body():
     body = body_of(f"<body><article><p>{ARTICLE}</p></article><article><p>{ARTICLE}</p></article></body>")
     assert [n.tag for n in main_content(body)] == ["body"]
+
+
+def test_without_names_or_main_the_body_loses_its_link_blocks_only():
+    menu = "".join(f"<a href='/{w}'>{w}</a> " for w in ("Home", "Sport", "Weather", "Culture"))
+    prose = ("<p>The <a href='/c'>council</a> said the <a href='/b'>buses</a> will run from "
+             "<a href='/m'>March</a>, after a long consultation with residents and drivers.</p>")
+    links = "".join(f"<li><a href='/t{i}'>Topic {i}</a></li>" for i in range(4))
+    body = body_of(f"<body><div class='top'>{menu}</div><div>{prose}<p>{ARTICLE}</p></div>"
+                   f"<div class='more'><p>Read next:</p><ul>{links}</ul></div></body>")
+    nodes = main_content(body)
+    assert [n.tag for n in nodes] == ["body"]
+    text = " ".join(nodes[0].text_content().split())
+    assert "Weather" not in text and "Culture" not in text
+    assert "The council said the buses will run from March" in text and ARTICLE.split(",")[0] in text
+    assert "Topic 3" in text  # a list of links is the list rule's to judge (resiliparse.prune_boilerplate)
+
+
+def test_link_blocks_are_not_cut_inside_a_named_article():
+    links = "".join(f"<a href='/s{i}'>Source {i}</a> " for i in range(4))
+    body = body_of(f"<body><div class='entry-content'><p>{ARTICLE}</p><div>{links}</div></div></body>")
+    node = main_content(body)[0]
+    assert "Source 3" in node.text_content()
