@@ -8,16 +8,25 @@ is removed:
 
 * what :mod:`corpusclean.html.boilerplate` defines for both back-ends (consent banners by what
   they are, permalink anchors);
-* semantic boilerplate: ``nav``, ``aside``, ``form``, ``button``, ARIA navigation/banner/
-  contentinfo/complementary/dialog/menu/search roles, hidden elements, ``header``/``footer``
-  outside the article;
+* semantic boilerplate: ``nav``, ``aside``, ``button``, ARIA navigation/banner/contentinfo/
+  complementary/dialog/menu/search roles, hidden elements; ``header``/``footer`` outside the
+  article and ``form`` unless they hold the article or ``<main>`` (some templates put the
+  article inside a ``<header>``; ASP.NET pages wrap the whole page in one ``<form>``, which then
+  holds the ``<h1>``/``<h2>`` headings too);
 * elements whose class or id *is* a boilerplate name token (``nav``, ``menu``, ``footer``,
-  ``sidebar``, ``breadcrumb``, ``share``…, :data:`BOILERPLATE_NAMES`; matched as whole
-  ``-``/``_``/space separated tokens) unless they hold the article, ``<main>`` or ``<h1>``;
-* link lists (at least 80 % of the words in links, at most 4 words per item).
+  ``sidebar``, ``breadcrumb``, ``share``, ``toc``…, :data:`BOILERPLATE_NAMES`; matched as whole
+  ``-``/``_``/space separated tokens; a BEM modifier — what follows ``--`` in
+  ``block__element--modifier``, getbem.com/naming — describes a state or look, not what the
+  element is, and is ignored) unless they hold the article, ``<main>``, ``<h1>`` or the named
+  article body (:func:`corpusclean.html.content.named_body`), or more than :data:`MAJORITY` of
+  the page's words (comment threads excepted). ``widget`` is not a name: page builders
+  (Elementor's ``elementor-widget-container``) and Blogger (``widget Blog``) put the article in it;
+* link lists (at least 80 % of the words in links, at most 4 words per item), except a list
+  the text before it announces with a colon ("The affected functions are:"): an enumeration.
 
-Then the single ``<main>`` (or ``<article>``) is kept alone when it holds at least a quarter of
-the page's words, and resiliparse's ``•`` bullets are rewritten into ours.
+Then :func:`corpusclean.html.content.main_content` chooses what is rendered (a named article
+body, the single ``<main>``/``<article>``, or the densest text blocks), and resiliparse's ``•``
+bullets are rewritten into ours.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from typing import Any
 from lxml import etree
 
 from corpusclean.html.boilerplate import prune, remove_keep_tail
+from corpusclean.html.content import main_content, named_body
 from corpusclean.html.parse import check_depth, page_tree
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, ordered_bullet
 
@@ -36,46 +46,112 @@ _BLANKS = re.compile(r"\n{3,}")
 #: class/id tokens naming boilerplate containers (not cookie/consent: see html.boilerplate).
 BOILERPLATE_NAMES = (
     "nav", "navbar", "navigation", "menu", "menus", "mainmenu", "submenu", "breadcrumb", "breadcrumbs",
-    "banner", "footer", "sidebar", "widget", "widgets", "share", "sharing", "social", "related", "ad", "ads",
+    "banner", "footer", "sidebar", "share", "sharing", "social", "related", "ad", "ads",
     "advert", "advertisement", "sponsored", "promo", "newsletter", "subscribe", "subscription", "popup",
     "modal", "overlay", "comment", "comments", "skip", "skiplink", "pagination", "pager", "toolbar",
     "masthead", "site-header", "topbar", "login", "signup", "disclaimer", "copyright",
+    "toc", "navheader", "navfooter",  # a table of contents; DocBook XSL's navigation bars
 )
+#: An element holding more than this share of the page's words (after the semantic pruning) is
+#: not removed for its name (ours: a theme's ``share-zone`` or ``sidebar_content`` around the
+#: article); comment threads, which can outweigh the article, are the exception.
+MAJORITY = 0.5
 _NAME_RE = r"(^|[-_\s])(" + "|".join(re.escape(n) for n in BOILERPLATE_NAMES) + r")([-_\s]|$)"
-_SEMANTIC = etree.XPath(
-    "//script | //style | //noscript | //template | //nav | //aside | //form | //button | //select | "
-    "//iframe | //svg | //dialog | //*[@hidden] | //*[@aria-hidden='true'] | //*[@role='navigation' or "
-    "@role='banner' or @role='contentinfo' or @role='complementary' or @role='dialog' or @role='menu' or "
-    "@role='menubar' or @role='search' or @role='alert'] | "
-    "//header[not(ancestor::article or ancestor::main)] | //footer[not(ancestor::article or ancestor::main)]")
+#: Elements removed by tag (``iter`` walks the tree in C, no XPath).
+_SEMANTIC_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "button", "select", "iframe",
+                  "svg", "dialog")
+_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog", "menu", "menubar",
+                    "search", "alert"})
+_ATTRIBUTED = etree.XPath("//*[@hidden or @aria-hidden or @role]")  # filtered in Python: 4x faster than @role='x' tests
+_OUTSIDE = etree.XPath(
+    "//header[not(ancestor::article or ancestor::main or .//article or .//main)] | "
+    "//footer[not(ancestor::article or ancestor::main or .//article or .//main)] | "
+    "//form[not(.//article or .//main or .//h1 or .//h2)]")
+
+
+def _semantic(root: Any) -> list[Any]:
+    """Semantic boilerplate (see the module doc): by tag, by hidden/ARIA attributes, and
+    header/footer/form outside the article."""
+    hidden = [el for el in _ATTRIBUTED(root) if el.get("hidden") is not None
+              or el.get("aria-hidden") == "true" or el.get("role") in _ROLES]
+    return [*root.iter(*_SEMANTIC_TAGS), *hidden, *_OUTSIDE(root)]
+
+
 _NAME_TOKEN = re.compile(_NAME_RE, re.I)
-_HAS_NAME = etree.XPath("//body//*[@class or @id][not(self::main or self::article)]")
+_HAS_NAME = etree.XPath("//body//*[@class or @id or @itemprop]")
 _HOLDS_CONTENT = etree.XPath("boolean(.//article or .//main or .//h1)")
 _COMMENT_NAME = re.compile(r"(^|[-_\s])comments?([-_\s]|$)", re.I)
+_BEM_MODIFIER = re.compile(r"--\S*")
 _LISTS = etree.XPath("//ul | //ol")
 
 
-def prune_boilerplate(root: Any, include_comments: bool) -> None:
-    """Remove banners, navigation, named boilerplate and link lists from an lxml tree, in place."""
+def _names_boilerplate(names: str) -> bool:
+    """Whether a class/id value holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
+    if not _NAME_TOKEN.search(names):  # most values: one search
+        return False
+    return "--" not in names or bool(_NAME_TOKEN.search(_BEM_MODIFIER.sub("", names)))
+
+
+def boilerplate_name(el: Any) -> bool:
+    """Whether ``el``'s class or id holds a :data:`BOILERPLATE_NAMES` token (BEM modifiers ignored)."""
+    return _names_boilerplate(el.get("class") or "") or _names_boilerplate(el.get("id") or "")
+
+
+def _word_count(el: Any) -> int:
+    """Whitespace words of ``el``'s text, element boundaries counting as spaces (``text_content``
+    would glue ``<p>Deprecated:</p><ul><li>open()`` into one word)."""
+    return len(" ".join(el.itertext()).split())
+
+
+def _announced(lst: Any) -> bool:
+    """True when the text just before ``lst`` (after its previous element, or that element's
+    text, else its parent's leading text) ends with a colon: a list the prose introduces."""
+    for prev in lst.itersiblings(preceding=True):
+        if prev.tail and prev.tail.strip():
+            return prev.tail.rstrip().endswith(":")
+        if isinstance(prev.tag, str):  # an element (comments and processing instructions are skipped)
+            return prev.text_content().rstrip().endswith(":")
+    parent = lst.getparent()
+    return parent is not None and (parent.text or "").rstrip().endswith(":")
+
+
+def prune_boilerplate(root: Any, include_comments: bool) -> Any | None:
+    """Remove banners, navigation, named boilerplate and link lists from an lxml tree, in place.
+
+    Returns the named article body (:func:`corpusclean.html.content.named_body`, found before the
+    names are pruned and kept with its ancestors), or ``None``.
+    """
     prune(root)
-    prune(root, [_SEMANTIC])
-    for el in _HAS_NAME(root):
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if el.getparent() is None or not _NAME_TOKEN.search(names) or _HOLDS_CONTENT(el):
+    prune(root, [_semantic])
+    named = _HAS_NAME(root)
+    article = named_body(root, named)
+    keep = set() if article is None else {article, *article.iterancestors()}
+    body = root.find("body")
+    page_words = -1  # counted when first needed
+    for el in named:
+        if el.tag in ("main", "article") or not boilerplate_name(el) or el.getparent() is None or el in keep \
+                or _HOLDS_CONTENT(el):
             continue
-        if include_comments and (_COMMENT_NAME.search(el.get("class") or "") or _COMMENT_NAME.search(el.get("id") or "")):
+        comments = _COMMENT_NAME.search(el.get("class") or "") or _COMMENT_NAME.search(el.get("id") or "")
+        if include_comments and comments:
             continue
+        if not comments:
+            if page_words < 0:
+                page_words = len(body.text_content().split()) if body is not None else 0
+            if len(el.text_content().split()) > MAJORITY * page_words:
+                continue  # the name says boilerplate, the text says it is the page
         remove_keep_tail(el)
     for lst in _LISTS(root):
         if lst.getparent() is None:
             continue
         items = lst.findall(".//li")
-        total = len(lst.text_content().split())
+        total = _word_count(lst)
         if not items or total == 0:
             continue
-        link_words = sum(len(a.text_content().split()) for a in lst.iter("a"))
-        if link_words / total >= 0.8 and total / len(items) <= 4:
+        link_words = sum(_word_count(a) for a in lst.iter("a"))
+        if link_words / total >= 0.8 and total / len(items) <= 4 and not _announced(lst):
             remove_keep_tail(lst)
+    return article
 
 
 def _resiliparse_modules() -> tuple[Any, Any]:
@@ -112,16 +188,9 @@ class ResiliparseExtractor:
         body = root.find("body")
         if body is None:
             return ""
-        prune_boilerplate(root, self.include_comments)
-        node = body
-        mains = body.findall(".//main")
-        if len(mains) != 1:
-            mains = body.findall(".//article")
-        if len(mains) == 1:
-            body_words = len(body.text_content().split())
-            if body_words and len(mains[0].text_content().split()) / body_words >= 0.25:
-                node = mains[0]
-        inner = etree.tostring(node, encoding="unicode", method="html", with_tail=False)
+        article = prune_boilerplate(root, self.include_comments)
+        nodes = main_content(body, article)
+        inner = "".join(etree.tostring(n, encoding="unicode", method="html", with_tail=False) for n in nodes)
         tree = self._HTMLTree.parse(f"<html><body>{inner}</body></html>")
         skip = [] if self.include_tables else ["table"]
         text = self._extract_plain_text(

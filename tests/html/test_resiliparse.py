@@ -1,0 +1,106 @@
+"""The resiliparse back-end of ``extract``: what its pruning keeps and removes (issue 18.4).
+
+Each kind of fault seen on real pages (the fidelity benchmark) with variants of our own: an
+article inside a ``<header>`` or a page-wide ``<form>``, an article inside a container whose
+name reads as boilerplate, BEM modifiers, lists announced by a colon, a boilerplate-named
+container holding most of the page, page-builder widgets, tables of contents.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from corpusclean.pipeline import Pipeline
+from corpusclean.stages.base import get_stage_class
+from corpusclean.text import is_bullet_line
+
+pytest.importorskip("resiliparse")
+
+STORY = ("Engineers reopened the old river bridge on Monday after eighteen months of repairs, "
+         "and the first trams crossed it before dawn. ")
+NAV = "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+
+
+def extract(html: str) -> str:
+    stage = get_stage_class("extract")(backend="resiliparse")
+    res = Pipeline([stage]).apply([{"id": "p", "url": "https://example.com/a", "html": html}])
+    assert res.kept.num_rows == 1, res.rejected_docs
+    return res.kept_docs[0]["text"]
+
+
+def test_article_inside_header_or_page_wide_form_is_kept():
+    inside_header = f"<body>{NAV}<header id='page-header'><article><p>{STORY * 3}</p></article></header></body>"
+    assert "Engineers reopened" in extract(inside_header)
+    aspnet = (f"<body><form id='aspnetForm' action='/p.aspx'>{NAV}<h1>Bridge reopens</h1><p>{STORY * 3}</p>"
+              "</form></body>")
+    text = extract(aspnet)
+    assert "Bridge reopens" in text and "Engineers reopened" in text and "Home" not in text
+    site_header = (f"<body><header><a href='/'>City Times</a> Your daily paper</header><p>{STORY * 3}</p>"
+                   "<form action='/search'><label>Search the archive</label><input name='q'></form></body>")
+    text = extract(site_header)
+    assert "City Times" not in text and "Search the archive" not in text and "Engineers reopened" in text
+
+
+@pytest.mark.parametrize("wrapper", ["single-page hidden-contents-menu", "post category-social-media tag-ads"])
+def test_boilerplate_name_on_a_container_of_the_named_article_does_not_remove_it(wrapper):
+    html = (f"<body>{NAV}<div class='{wrapper}'><div class='entry-content'><p>{STORY * 3}</p></div></div>"
+            "<div class='sidebar'><p>Most read: ten photos of trams.</p></div></body>")
+    text = extract(html)
+    assert "Engineers reopened" in text and "Most read" not in text
+
+
+def test_bem_modifier_is_not_a_name_but_the_block_is():
+    html = (f"<body><article class='Report'><section class='Report__Section Report__Section--Ads'><h2>Verdict</h2>"
+            f"<p>{STORY * 3}</p></section><div class='Report__ads'>Buy tram tickets online now.</div>"
+            "</article></body>")
+    text = extract(html)
+    assert "Verdict" in text and "Engineers reopened" in text and "Buy tram tickets" not in text
+
+
+def test_link_list_announced_by_a_colon_is_content_a_menu_is_not():
+    funcs = "".join(f"<li><a href='/api#{n}'><code>{n}()</code></a></li>" for n in ("open", "close", "seek"))
+    menu = "".join(f"<li><a href='/{n}'>{n}</a></li>" for n in ("Home", "Sport", "Weather"))
+    html = (f"<body><ul class='x'>{menu}</ul><p>{STORY * 3}</p><p>The affected functions are:</p><ul>{funcs}</ul>"
+            f"<ul><li><p>Deprecated:</p><ul>{funcs}</ul></li></ul></body>")
+    text = extract(html)
+    bullets = [ln.strip() for ln in text.split("\n") if is_bullet_line(ln)]
+    assert bullets.count("- open()") == 2 and bullets.count("- seek()") == 2
+    assert "Weather" not in text
+
+
+def test_list_inside_the_named_article_is_kept_as_bullets():
+    html = (f"<body><ul class='menu'><li><a href='/'>Home</a></li></ul><div class='post-content'><p>{STORY * 2}</p>"
+            "<p>What changes for passengers</p><ul><li>Trams every six minutes at peak times</li>"
+            "<li>A new stop at the market hall</li></ul><p>{STORY}</p></div></body>")
+    lines = extract(html).split("\n")
+    assert "- Trams every six minutes at peak times" in lines and "- A new stop at the market hall" in lines
+    assert "Home" not in lines
+
+
+def test_boilerplate_named_container_holding_most_of_the_page_is_kept_comments_are_not():
+    html = (f"<body><div class='share-zone'><h2>Bridge</h2><p>{STORY * 4}</p></div>"
+            "<div class='share'>Share on all networks</div></body>")
+    text = extract(html)
+    assert "Engineers reopened" in text and "Share on all networks" not in text
+    comments = " ".join(f"<p>Comment {i}: I took the tram today and it was late again, as usual.</p>" for i in range(20))
+    html = f"<body><p>{STORY}</p><div id='comments'>{comments}</div></body>"
+    text = extract(html)
+    assert "Engineers reopened" in text and "Comment 3" not in text
+
+
+def test_page_builder_widgets_and_blogger_blog_widget_are_content():
+    elementor = (f"<body><div class='elementor-widget-wrap'><div class='elementor-widget-container'><p>{STORY * 2}</p>"
+                 "</div></div></body>")
+    assert "Engineers reopened" in extract(elementor)
+    blogger = f"<body><div class='widget Blog' id='Blog1'><h3>Bridge</h3><p>{STORY * 2}</p></div></body>"
+    assert "Engineers reopened" in extract(blogger)
+
+
+def test_table_of_contents_and_docbook_navigation_are_removed():
+    html = ("<body><div class='navheader'><table><tr><td>Chapter 7. GUI</td><td><a href='n.html'>Next</a></td></tr>"
+            "</table></div><div class='chapter'><div class='toc'><p><b>Table of Contents</b></p><dl><dt>"
+            "<a href='#a'>7.1. Desktop</a></dt></dl></div><h2>7.1. Desktop</h2>"
+            f"<p>{STORY * 2}</p></div><div class='navfooter'><a href='p.html'>Prev</a> Home</div></body>")
+    text = extract(html)
+    assert "Table of Contents" not in text and "Chapter 7. GUI" not in text and "Prev" not in text
+    assert text.count("7.1. Desktop") == 1 and "Engineers reopened" in text
