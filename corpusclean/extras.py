@@ -36,14 +36,17 @@ EXTRAS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Package:
-    """An optional Python package: ``module`` (its import name) comes with ``pip install corpusclean[extra]``.
+    """A Python package a parameter needs: ``module`` (its import name) comes with ``pip install
+    corpusclean[extra]``, or, for a core dependency (``extra=None``), with corpusclean itself
+    (``requirement`` is then what to install when a broken environment lacks it).
 
     ``when``: parameter values under which it is needed (all must match); empty = always.
     """
 
     module: str
-    extra: str
+    extra: str | None
     when: Mapping[str, Any] = field(default_factory=dict)
+    requirement: str = ""
 
     def needed(self, params: Mapping[str, Any]) -> bool:
         return all(params.get(k) == v for k, v in self.when.items())
@@ -57,7 +60,9 @@ class Package:
             return False
 
     def install_hint(self) -> str:
-        return f"pip install 'corpusclean[{self.extra}]'"
+        if self.extra is None:
+            return f"it is a dependency of corpusclean: pip install '{self.requirement or self.module}'"
+        return f"install the extra: pip install 'corpusclean[{self.extra}]'"
 
 
 def check_packages(needs: Iterable[Package], params: Mapping[str, Any], where: str) -> None:
@@ -71,7 +76,7 @@ def check_packages(needs: Iterable[Package], params: Mapping[str, Any], where: s
             cond = ", ".join(f"{k}: {v}" for k, v in pkg.when.items())
             what = f"{where}" + (f" ({cond})" if cond else "")
             raise ConfigError(f"{what}: needs the Python package {pkg.module!r}, which is not installed; "
-                              f"install the extra: {pkg.install_hint()}")
+                              f"{pkg.install_hint()}")
 
 
 __all__ = ["EXTRAS", "Package", "check_packages"]

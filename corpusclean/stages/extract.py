@@ -30,6 +30,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from corpusclean.document import rejected_schema, with_columns
+from corpusclean.extras import Package
 from corpusclean.html.parse import HANDOFF, TooDeep
 from corpusclean.html.resiliparse import ResiliparseExtractor, _resiliparse_modules
 from corpusclean.html.timeouts import PageTimeout, call_with_timeout
@@ -54,6 +55,7 @@ class Extract(Stage):
 
     requires = ("html",)
     columns = {"text": pa.string()}
+    requires_packages = (Package("resiliparse", None, when={"backend": "resiliparse"}, requirement="resiliparse>=2.0"),)
 
     backend: Literal["trafilatura", "resiliparse"] = param(
         "resiliparse", "resiliparse (default: ~3x faster, same fidelity on the real-page benchmark) or trafilatura")

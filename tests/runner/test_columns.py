@@ -99,7 +99,7 @@ def test_resiliparse_backend_without_resiliparse(tmp_path: Path, command: str) -
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "stages[0].extract (backend: resiliparse)" in lines[0]
-    assert "pip install 'corpusclean[fast]'" in lines[0]
+    assert "pip install 'resiliparse>=2.0'" in lines[0]
 
 
 @pytest.mark.parametrize("how", [["run", "c.yaml", "--executor", "ray"], ["validate", "ray.yaml"],
