@@ -190,6 +190,7 @@ class ResiliparseExtractor:
             return ""
         article = prune_boilerplate(root, self.include_comments)
         nodes = main_content(body, article)
+        marked = protect_preformatted(nodes, html)
         inner = "".join(etree.tostring(n, encoding="unicode", method="html", with_tail=False) for n in nodes)
         tree = self._HTMLTree.parse(f"<html><body>{inner}</body></html>")
         skip = [] if self.include_tables else ["table"]
@@ -197,7 +198,34 @@ class ResiliparseExtractor:
             tree, preserve_formatting=True, main_content=False, list_bullets=True, alt_texts=False,
             links=self.include_links, form_fields=False, noscript=False, skip_elements=skip,
         )
-        return normalise(text)
+        text = normalise(text)
+        return text.translate(_RESTORE) if marked else text
+
+
+#: Private-use characters standing for a space and a tab inside ``<pre>`` while the text goes
+#: through :func:`normalise` (which strips lines and reads leading spaces as list nesting).
+PRE_SPACE, PRE_TAB = "\ue010", "\ue011"
+_PROTECT = str.maketrans({" ": PRE_SPACE, "\t": PRE_TAB})
+_RESTORE = str.maketrans({PRE_SPACE: " ", PRE_TAB: "\t"})
+
+
+def protect_preformatted(nodes: list[Any], html: str) -> bool:
+    """Write the spaces and tabs of every ``<pre>`` under ``nodes`` as :data:`PRE_SPACE` /
+    :data:`PRE_TAB`, in place, so code keeps its indentation and tabs through :func:`normalise`
+    (resiliparse itself renders ``<pre>`` verbatim). False (nothing done) when the page has no
+    ``<pre>`` or already holds one of the two characters, which could then not be told apart."""
+    pres = [pre for node in nodes for pre in node.iter("pre")]
+    if not pres or PRE_SPACE in html or PRE_TAB in html:
+        return False
+    for pre in pres:
+        if pre.text:
+            pre.text = pre.text.translate(_PROTECT)
+        for el in pre.iterdescendants():
+            if el.text:
+                el.text = el.text.translate(_PROTECT)
+            if el.tail:
+                el.tail = el.tail.translate(_PROTECT)
+    return True
 
 
 _RP_BULLET = re.compile(r"^( *)(?:•|(\d+)\.) (.*)$")

@@ -3,7 +3,8 @@
 Each kind of fault seen on real pages (the fidelity benchmark) with variants of our own: an
 article inside a ``<header>`` or a page-wide ``<form>``, an article inside a container whose
 name reads as boilerplate, BEM modifiers, lists announced by a colon, a boilerplate-named
-container holding most of the page, page-builder widgets, tables of contents.
+container holding most of the page, page-builder widgets, tables of contents; and code blocks
+keeping their indentation and tabs.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import pytest
 from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 from corpusclean.text import is_bullet_line
-
-pytest.importorskip("resiliparse")
 
 STORY = ("Engineers reopened the old river bridge on Monday after eighteen months of repairs, "
          "and the first trams crossed it before dawn. ")
@@ -104,3 +103,29 @@ def test_table_of_contents_and_docbook_navigation_are_removed():
     text = extract(html)
     assert "Table of Contents" not in text and "Chapter 7. GUI" not in text and "Prev" not in text
     assert text.count("7.1. Desktop") == 1 and "Engineers reopened" in text
+
+
+CODE = "def fib(n):\n    a, b = 0, 1\n    while a < n:\n        a, b = b, a + b\n"
+
+
+@pytest.mark.parametrize("before", ["<p>Define it:</p>", "<ul><li>first step</li><li>second step</li></ul>",
+                                    "<ol><li>one</li></ol>"])
+def test_code_block_keeps_its_indentation_after_any_block(before):
+    # after a list, resiliparse's indented code lines once read as continuations of the last item
+    text = extract(f"<main><h1>Fibonacci</h1>{before}<pre>{CODE}</pre><p>{STORY}</p></main>")
+    assert CODE.rstrip("\n") in text
+    assert "  def fib" not in text and "- second step" + "\n" + "  " not in text
+
+
+def test_code_block_keeps_tabs_markup_and_numbered_lines():
+    code = "all:\n\tcc -o <b>prog</b> main.c\n1. not a list\n  - nor this"
+    text = extract(f"<main><h1>Make</h1><p>{STORY}</p><pre>{code}</pre></main>")
+    assert "all:\n\tcc -o prog main.c\n1. not a list\n  - nor this" in text
+    assert " | " not in text  # a tab in code is not resiliparse's table-cell separator
+
+
+def test_page_holding_the_marker_characters_is_not_altered():
+    from corpusclean.html.resiliparse import PRE_SPACE
+
+    text = extract(f"<main><h1>Icons</h1><p>{STORY}{PRE_SPACE}</p><pre>x = 1</pre></main>")
+    assert PRE_SPACE in text and "x = 1" in text
