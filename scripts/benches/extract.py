@@ -38,21 +38,16 @@ def run(args) -> None:
     mb = sum(len(d["html"]) for d in docs) / 1e6
     Extract = get_stage_class("extract")
     Hidden = get_stage_class("hidden_text")
-    try:
-        from resiliparse.extract.html2text import extract_plain_text
-    except ImportError:
-        extract_plain_text = None
-        print("resiliparse not installed (pip install 'corpusclean[fast]'): its rows are skipped")
+    from resiliparse.extract.html2text import extract_plain_text
+
     configs = [
         ("hidden_text", [Hidden()]),
-        ("extract (trafilatura)", [Extract()]),
-        ("extract (trafilatura, fast=true)", [Extract(fast=True)]),
-        ("extract (resiliparse)", [Extract(backend="resiliparse")]),
-        ("hidden_text + extract (trafilatura)", [Hidden(), Extract()]),
-        ("hidden_text + extract (resiliparse)", [Hidden(), Extract(backend="resiliparse")]),
+        ("extract (resiliparse, the default)", [Extract()]),
+        ("extract (trafilatura)", [Extract(backend="trafilatura")]),
+        ("extract (trafilatura, fast=true)", [Extract(backend="trafilatura", fast=True)]),
+        ("hidden_text + extract (resiliparse)", [Hidden(), Extract()]),
+        ("hidden_text + extract (trafilatura)", [Hidden(), Extract(backend="trafilatura")]),
     ]
-    if extract_plain_text is None:
-        configs = [c for c in configs if "resiliparse" not in c[0]]
     rows = []
     secs: dict[str, float] = {}
     for name, stages in configs:
@@ -65,23 +60,20 @@ def run(args) -> None:
     print_table(f"extract / hidden_text speed ({n} generated pages, 20-100 KB, one process)",
                 ["stages", "pages", "MB", "seconds", "pages/s", "kept"], rows)
     print(f"hidden_text costs {secs['hidden_text'] / secs['extract (trafilatura)']:.0%} of trafilatura extraction")
-    if "extract (resiliparse)" in secs:
-        print(f"hidden_text costs {secs['hidden_text'] / secs['extract (resiliparse)']:.0%} of resiliparse extraction")
+    print(f"hidden_text costs {secs['hidden_text'] / secs['extract (resiliparse, the default)']:.0%} of resiliparse "
+          "extraction")
 
     # bullet retention: share of <li> items that come out as bullet lines, same pages, each backend
     li_total = sum(d["html"].count("<li>") - d["html"].count('<li><a href="/') for d in docs[:50])
     ret = []
-    backends = [("trafilatura", Extract())]
-    if extract_plain_text is not None:
-        backends.append(("resiliparse (ours)", Extract(backend="resiliparse")))
+    backends = [("resiliparse (ours, the default)", Extract()), ("trafilatura", Extract(backend="trafilatura"))]
     for name, stage in backends:
         stage.setup()
         bullets = sum(sum(is_bullet_line(x) for x in lines(stage.extract_text(d["html"], d["url"]))) for d in docs[:50])
         ret.append([name, li_total, bullets, bullets / li_total])
-    if extract_plain_text is not None:
-        raw = sum(sum(is_bullet_line(x.strip()) for x in extract_plain_text(d["html"], main_content=True).split("\n"))
-                  for d in docs[:50])
-        ret.append(["resiliparse main_content=True (raw)", li_total, raw, raw / li_total])
+    raw = sum(sum(is_bullet_line(x.strip()) for x in extract_plain_text(d["html"], main_content=True).split("\n"))
+              for d in docs[:50])
+    ret.append(["resiliparse main_content=True (raw)", li_total, raw, raw / li_total])
     print_table("list items kept as bullet lines (50 pages; menu items excluded from the count)",
                 ["backend", "article <li>", "bullet lines", "ratio"], ret)
 
