@@ -15,12 +15,7 @@ from corpusclean.runner import run
 from corpusclean.stages.base import get_stage_class
 from corpusclean.testing import synth
 
-try:
-    import resiliparse  # noqa: F401  (optional extra "fast")
-
-    BACKENDS = ["trafilatura", "resiliparse"]
-except ImportError:  # pragma: no cover
-    BACKENDS = ["trafilatura", pytest.param("resiliparse", marks=pytest.mark.skip("resiliparse not installed"))]
+BACKENDS = ["resiliparse", "trafilatura"]
 
 BEFORE = "The introduction explains what the page is about and who should read the rest of it."
 DEEP = "The nested paragraph holds the instructions that matter, deep inside many wrappers."

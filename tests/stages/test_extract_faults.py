@@ -16,12 +16,7 @@ from corpusclean.pipeline import Pipeline
 from corpusclean.stages.base import get_stage_class
 from corpusclean.text import lines
 
-try:
-    import resiliparse  # noqa: F401  (optional extra "fast")
-
-    BACKENDS = ["trafilatura", "resiliparse"]
-except ImportError:  # pragma: no cover
-    BACKENDS = ["trafilatura", pytest.param("resiliparse", marks=pytest.mark.skip("resiliparse not installed"))]
+BACKENDS = ["resiliparse", "trafilatura"]
 
 PROSE = ("The settings file is read once when the program starts. Values that are missing from the "
          "file take their defaults, and a value of the wrong type stops the program with a message "
