@@ -11,7 +11,8 @@ time; our labels in ``fidelity_truth.json``). For every page the labelled main c
   (:data:`INLINE`) and no block element; one is *on one line* when a single output line contains
   its whole text (whitespace ignored);
 * **main-content words kept** — the multiset of whitespace words of the main content against the
-  output's: Σ min(count_main, count_out) / words in the main content;
+  output's (list markers of bullet lines are not words): Σ min(count_main, count_out) / words in
+  the main content;
 * **boilerplate kept** — the output's words that the main content does not hold: Σ max(0,
   count_out − count_main) / words in the output (lower is better: the share of what a user gets
   that is navigation, related links, comments, footers);
@@ -138,7 +139,8 @@ def score(text: str, t: dict[str, Any]) -> tuple[int, int, int, int, int]:
     flat = [squash(ln) for ln in lines]
     items = sum(any(b.startswith(i[:200]) for b in bullets) for i in t["items"])
     paras = sum(any(p in ln for ln in flat) for p in t["paras"])
-    out = Counter(text.split())
+    # a list marker (``- ``, ``1. ``) is not a word: counted, it made every bullet line "boilerplate"
+    out = Counter(w for ln in lines for w in (_MARKER.sub("", ln, count=1) if is_bullet_line(ln) else ln).split())
     words = sum(min(n, out[w]) for w, n in t["words"].items())
     extra = sum(max(0, n - t["words"].get(w, 0)) for w, n in out.items())
     return items, paras, words, extra, sum(out.values())
