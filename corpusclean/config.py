@@ -91,6 +91,14 @@ class StageSpec:
         """The parameters as plain JSON values (nested dataclasses as mappings), for the manifest."""
         return _plain(self.params)
 
+    @property
+    def resolved_params(self) -> dict[str, Any]:
+        """:attr:`plain_params` with every parameter left out filled with its default: what the
+        stage runs with. The fingerprint is made of these, so a run written under other defaults
+        (``extract: {}`` meant ``backend: trafilatura`` before version 0.2.0) is not resumed with
+        this code's."""
+        return _plain({**_defaults(load_stages()[self.name]), **self.params})
+
     def input_digest(self) -> str | None:
         """Digest of the contents of files named in the parameters (test sets, lists, models).
 
@@ -180,7 +188,7 @@ class PipelineConfig:
         data: dict[str, Any] = {
             "input": {k: v for k, v in dataclasses.asdict(self.input).items() if k != "paths"},
             "shard_size": self.shard_size,
-            "stages": [{s.name: s.plain_params} for s in self.stages],
+            "stages": [{s.name: s.resolved_params} for s in self.stages],
         }
         if self.write_kept != "final":  # the layout of the output (absent by default: old fingerprints hold)
             data["write_kept"] = self.write_kept
@@ -331,8 +339,10 @@ def diff_configs(old: Any, new: Any, path: str = "") -> list[str]:
         out = []
         for key in sorted(set(old) | set(new), key=str):
             sub = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                out.append(sub)
+            if key not in old:
+                out.append(f"{sub} (not recorded -> {new[key]!r})")
+            elif key not in new:
+                out.append(f"{sub} ({old[key]!r} -> not set)")
             else:
                 out.extend(diff_configs(old[key], new[key], sub))
         return out
