@@ -7,10 +7,10 @@
   1. the root element of a known consent framework (OneTrust, Cookiebot, Usercentrics, Didomi,
      TrustArc, Quantcast, CookieYes, Complianz, iubenda, Sourcepoint, Osano, Borlabs, Klaro,
      tarteaucitron, Moove GDPR, Termly, Cookie-Script; :data:`CONSENT_FRAMEWORK_IDS`);
-  2. a *short* element (at most :data:`BANNER_MAX_CHARS` characters of text) that mentions
-     cookies/consent/privacy (:data:`CONSENT_WORDS`) and holds a consent control — a button or
-     link whose whole text is an accept/reject action (:data:`CONSENT_ACTIONS`, several
-     languages);
+  2. the innermost *short* element (at most :data:`BANNER_MAX_CHARS` characters of text) that
+     holds a consent control — a button, or a link that goes nowhere (``#``, ``javascript:``),
+     whose whole text is an accept/reject action (:data:`CONSENT_ACTIONS`, several languages) —
+     and mentions cookies/consent/privacy (:data:`CONSENT_WORDS`) outside it;
   3. a short overlay (``<dialog>``, ``role=dialog|alertdialog``, ``aria-modal``, inline
      ``position:fixed``/``sticky``) that mentions cookies/consent.
 
@@ -39,9 +39,12 @@ BANNER_MAX_CHARS = 800
 #: Words a banner's text contains (lower case; any of them).
 CONSENT_WORDS = ("cookie", "consent", "gdpr", "privacy", "tracking", "datenschutz", "einwillig",
                  "données", "privacidad", "privacy", "personal data", "rgpd")
-#: Text of a consent control (lower case, whole text of the button/link after trimming).
+#: Text of a consent control (lower case, whole text of the button/link after trimming, and
+#: without the punctuation around it: "Got it!" is "got it").
 CONSENT_ACTIONS = (
     "accept", "accept all", "accept cookies", "accept all cookies", "i accept", "agree", "i agree",
+    "ok, i agree", "accept & close", "accept and close", "understood", "verstanden", "ok, verstanden",
+    "alles klar", "j'ai compris", "entendido", "ho capito",
     "allow", "allow all", "allow cookies", "allow all cookies", "ok", "okay", "got it", "reject",
     "reject all", "decline", "deny", "refuse", "only necessary", "necessary only", "essential only",
     "manage cookies", "cookie settings", "manage preferences", "customize", "customise",
@@ -82,41 +85,58 @@ def _squashed(text: str) -> str:
     return " ".join(text.split())
 
 
+_EDGE_PUNCT = "!.…:;·•*›»«‹\"'() "
+
+
+def _action(text: str) -> str:
+    """``text`` as :data:`CONSENT_ACTIONS` spells actions: squashed, lower case, without the
+    punctuation around it."""
+    return _squashed(text).lower().strip(_EDGE_PUNCT) or _squashed(text)
+
+
 def _is_control(el: Any) -> bool:
-    """A button, link, ``input`` or ``role=button`` whose whole text is a consent action."""
-    return (_squashed(el.text_content()).lower() in _ACTIONS
-            or (el.tag == "input" and _squashed(el.get("value") or "").lower() == "accept"))
+    """A button, ``input``, ``role=button`` or a link that goes nowhere (no ``href``, ``#…`` or
+    ``javascript:``: a link to another page is navigation, not a consent control) whose whole
+    text is a consent action."""
+    if el.tag == "a" and el.get("role") != "button":
+        href = (el.get("href") or "").strip().lower()
+        if href and not href.startswith(("#", "javascript:")):
+            return False
+    return (_action(el.text_content()) in _ACTIONS
+            or (el.tag == "input" and _action(el.get("value") or "") == "accept"))
 
 
-def _is_banner(el: Any) -> bool | None:
-    """True: ``el`` is short, mentions consent and holds no section; False: short and without
-    sections but no mention; None: too long or holds a section (so every ancestor fails too)."""
+def _is_banner(el: Any, besides: str = "") -> bool | None:
+    """True: ``el`` is short, holds no section and mentions consent in its text other than
+    ``besides`` (the control's own text, once); False: short and without sections but no such
+    mention; None: too long or holds a section (so every ancestor fails too)."""
     text = el.text_content()
     if len(_squashed(text)) > BANNER_MAX_CHARS or _HOLDS_SECTIONS(el):
         return None
-    low = text.lower()
+    low = text.replace(besides, "", 1).lower() if besides else text.lower()
     return any(w in low for w in CONSENT_WORDS)
 
 
 def control_banners(root: Any) -> list[Any]:
-    """Form 2: for each consent control, its outermost ancestor-or-self (below ``<body>``) that is
-    a banner. Being short and holding no section both fail for every ancestor once they fail for
-    one, so the walk up stops there."""
+    """Form 2: for each consent control, its *innermost* ancestor (below ``<body>``) that is a
+    banner, its consent mention found outside the control ("Accept cookies" on a button is not
+    the notice). The innermost one: a notice that shares a short wrapper with a short page's
+    content must not take the content with it. Being short and holding no section both fail for
+    every ancestor once they fail for one, so the walk up stops there."""
     out = []
     for control in _CONTROLS(root):
         if not _is_control(control):
             continue
-        outermost = None
-        for el in (control, *control.iterancestors()):
+        own = control.text_content()
+        for el in control.iterancestors():
             if el.tag in ("body", "html"):
                 break
-            verdict = _is_banner(el)
+            verdict = _is_banner(el, own)
             if verdict is None:
                 break
             if verdict:
-                outermost = el
-        if outermost is not None:
-            out.append(outermost)
+                out.append(el)
+                break
     return out
 
 

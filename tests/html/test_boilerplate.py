@@ -45,16 +45,34 @@ def test_action_text_is_compared_with_whitespace_collapsed_and_case_folded():
     assert text_after_prune(html) == "Text. More."
 
 
-def test_outermost_short_ancestor_is_removed_and_long_or_sectioned_ones_stay():
+def test_innermost_banner_is_removed_and_long_or_sectioned_ones_stay():
     banner = "<div id='inner'><span>Cookies help us.</span> <a href='#'>OK</a></div>"
     long = "A long article paragraph about the weather and the harvest this year. " * 14
     html = f"<body><div id='page'><p>{long}</p><div id='wrap'>{banner}</div></div></body>"
     root = parse_html(html)
     assert prune(root) == 1
-    assert root.find(".//*[@id='wrap']") is None and "harvest" in root.text_content()
-    # a banner inside a section with a heading: only the part below the heading goes
+    assert root.find(".//*[@id='inner']") is None and "harvest" in root.text_content()
+    # a banner inside a section with a heading: only the banner goes
     html = f"<body><section><h2>Settings</h2>{banner}<p>Kept.</p></section></body>"
     assert text_after_prune(html) == "Settings Kept."
+
+
+def test_short_page_sharing_a_wrapper_with_its_banner_keeps_its_content():
+    # the wrapper is short and mentions cookies too: taking the outermost such element took the page
+    post = "<p>The library opens at nine on Saturdays from March on.</p>"
+    for banner in ("<div class='notice'>We use cookies. <button>OK</button></div>",
+                   "<div class='notice'><p>This site uses cookies.</p><div class='btns'><button>Accept cookies</button>"
+                   "<button>Reject</button></div></div>",
+                   "<div class='notice'><span>Privacy: we store a cookie.</span> <a href='javascript:void(0)'>Got it!</a>"
+                   "</div>"):
+        assert text_after_prune(f"<body><div id='wrap'>{post}{banner}</div></body>") == \
+            "The library opens at nine on Saturdays from March on.", banner
+
+
+def test_a_link_to_another_page_is_not_a_consent_control():
+    html = ("<body><div><p>Read how we handle privacy and tracking on this site.</p>"
+            "<a href='/privacy'>OK</a></div></body>")
+    assert text_after_prune(html) == "Read how we handle privacy and tracking on this site. OK"
 
 
 def test_overlays_by_role_modal_or_fixed_position():
