@@ -135,7 +135,9 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
 
     The id field (any JSON scalar; integers too) becomes ``source_id`` as a string; a ``date``
     field becomes the ``date`` column (like a WARC record's ``WARC-Date``); an ``html`` field the
-    ``html`` column (a string; another type is ``read.schema_conflict``); every other field is
+    ``html`` column (a string; another type is ``read.schema_conflict``), and a record with an
+    ``html`` string but no (or a null) text field is a page whose ``text`` is null, as a WARC
+    response record's is until ``extract`` runs; every other field is
     kept under :data:`EXTRA` and becomes a typed column of its own
     (:mod:`corpusclean.readers.schema`).
     """
@@ -156,6 +158,11 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
                 "detail": f"field 'html' is string in the run's input schema but {type(html).__name__} here"}
     if html is not None:
         base["html"] = html
+        if text is None:  # a page, as a WARC response record is: `extract` makes its text
+            if len(html) > opts.max_record_bytes:
+                return {**base, "reason": "read.too_large",
+                        "detail": f"{len(html)} characters of html > max_record_bytes={opts.max_record_bytes}"}
+            return {**base, "text": None}
     if not isinstance(text, str):
         what = ("absent" if opts.text_field not in record else "null" if text is None
                 else f"a JSON {_JSON_NAMES.get(type(text), type(text).__name__)}, not a string")

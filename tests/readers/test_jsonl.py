@@ -111,3 +111,27 @@ def test_invalid_utf8_line_is_rejected_not_repaired(tmp_path: Path, bad: bytes) 
     assert chunk.docs.column("text").to_pylist() == ["before", "after"]
     rej = chunk.rejected.to_pylist()
     assert [r["reason"] for r in rej] == ["read.invalid_utf8"] and rej[0]["detail"].startswith("line 2: ")
+
+
+def test_html_records_without_text_are_pages_for_extract(tmp_path: Path) -> None:
+    # JSONL/Parquet of crawled pages (id, url, html): the text is extract's to make, as for WARC
+    page = "<html><body><main><h1>Bridge</h1><p>Engineers reopened the old river bridge on Monday.</p></main></body></html>"
+    rows = [{"id": "a", "url": "https://x.example/a", "html": page},
+            {"id": "b", "html": page, "text": None},
+            {"id": "c", "text": "already text", "html": page},
+            {"id": "d", "html": None},
+            {"id": "e", "html": page * 100}]
+    p = tmp_path / "pages.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    chunk = chunk_of(p, max_record_bytes=5_000)
+    docs = chunk.docs.to_pylist()
+    assert [(d["source_id"], d["text"], d["html"] == page) for d in docs] == [
+        ("a", None, True), ("b", None, True), ("c", "already text", True)]
+    assert chunk.rejected.column("reason").to_pylist() == ["read.missing_text", "read.too_large"]
+
+    from corpusclean.pipeline import Pipeline
+    from corpusclean.stages.base import get_stage_class
+
+    res = Pipeline([get_stage_class("extract")()]).apply(chunk.docs.to_pylist())
+    # extract fills text from html wherever there is html
+    assert [d["text"] for d in res.kept_docs] == ["Bridge\n\nEngineers reopened the old river bridge on Monday."] * 3
