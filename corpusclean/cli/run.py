@@ -54,7 +54,10 @@ def command(config: str | None, inputs: tuple[str, ...], output: str | None, wor
             cfg.executor.address = address
     stats = run(cfg, overwrite=overwrite, progress=not quiet)
     click.echo(visible(funnel_table(stats), multiline=True))  # file names and details come from the input
-    click.echo(f"\nclean corpus: {visible(RunFolder(cfg.output or '.').final)}")
+    folder = RunFolder(cfg.output or ".")
+    click.echo(f"\nclean corpus: {visible(folder.final)}")
+    if cfg.report and (folder.root / "report.html").exists():
+        click.echo(f"report: {visible(folder.root / 'report.html')}")
     read = stats.get("read", {})
     if not read.get("documents") and not read.get("rejected"):
         click.echo("warning: no documents were read from the input (empty files, or only damaged or "

@@ -111,6 +111,7 @@ def test_default_run_on_the_bundled_sample(tmp_path: Path) -> None:
     assert {"request", "non_html", "metadata", "revisit", "warcinfo"} <= set(stats["read"]["skipped_by_kind"])
     assert (out / "final").is_dir() and any((out / "final").glob("part-*.parquet"))
     assert "clean corpus: corpusclean-output/final" in res.stdout
+    assert "report: corpusclean-output/report.html" in res.stdout
     assert (out / "report.html").stat().st_size > 10_000 and "report could not be written" not in res.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     decontam = manifest["stages"][-1]["params"]["test_sets"][0]
