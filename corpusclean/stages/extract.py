@@ -63,12 +63,16 @@ class Extract(Stage):
     keep_html: bool = param(False, "Keep the html column in the kept output")
     include_tables: bool = param(True, "Extract table rows as lines of cells joined by ' | '")
     include_links: bool = param(False, "Write links as [text](url)")
-    include_comments: bool = param(False, "Include the page's user-comment section")
+    include_comments: bool = param(
+        False, "Include the page's user-comment section. trafilatura: its comment extraction; resiliparse: "
+        "elements whose class/id names them comment(s) are not pruned for that name, and are written "
+        "when they lie inside the main content chosen (html/content.py)")
     favor: Literal["balanced", "precision", "recall"] = param(
         "recall", "trafilatura: favour precision (less boilerplate) or recall (more text). Default recall: "
         "balanced mode turns <ul><li><p> lists into plain paragraphs (DocBook pages: 0 % of list items "
-        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity)")
-    fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall)")
+        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity). backend: trafilatura only")
+    fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall). "
+                       "backend: trafilatura only")
     timeout_s: float = param(10.0, "Per-page time limit in seconds (0 disables); over it: extract.timeout")
     max_html_chars: int = param(10_000_000, "Pages larger than this are rejected unparsed (extract.too_large)")
 
@@ -78,6 +82,9 @@ class Extract(Stage):
         if self.timeout_s < 0:
             raise ValueError("timeout_s must be >= 0")
         if self.backend == "resiliparse":
+            for name in ("favor", "fast"):
+                if getattr(self, name) != self.__dataclass_fields__[name].default:
+                    raise ValueError(f"{name} applies to backend: trafilatura only (backend is resiliparse)")
             _resiliparse_modules()  # fail at config time, with the install hint
 
     def setup(self) -> None:
