@@ -42,6 +42,7 @@ from corpusclean.html.boilerplate import prune, remove_keep_tail
 from corpusclean.html.content import main_content, named_body
 from corpusclean.html.css import box_hiding, parse_decls
 from corpusclean.html.parse import check_depth, page_tree
+from corpusclean.html.trafilatura import TrafilaturaExtractor
 from corpusclean.text import LIST_INDENT, UNORDERED_BULLET, is_bullet_line, ordered_bullet
 
 _BLANKS = re.compile(r"\n{3,}")
@@ -179,6 +180,20 @@ def _resiliparse_modules() -> tuple[Any, Any]:
     return HTMLTree, extract_plain_text
 
 
+#: The fallback runs when our text holds fewer than this share of the body's words. Measured on the
+#: 203 real pages of ``scripts/bench.py --only fidelity`` (56 labelled, 147 held out): pages our
+#: text was right on (as many words as the trafilatura back-end's) go down to 2.7 % of their
+#: body's words (a lyrics page under 5,000 words of song lists); the one page whose article we
+#: lost (rnz.de) had 0 %. At 5 % the fallback ran on 2 of the 203 pages and took trafilatura's
+#: text on rnz.de only; at 10 % it ran on 7 and took trafilatura's text on 3, two of them for
+#: 3-5 % more words (261 -> 274, 307 -> 316): each run costs a trafilatura extraction (~4x ours)
+#: for no text a reader would miss.
+FALLBACK_SHARE = 0.05
+#: Pages with fewer body words are not second-guessed (a short page may be mostly menu).
+FALLBACK_MIN_WORDS = 100
+_BODY_TEXT = etree.XPath(".//text()[not(parent::script or parent::style or parent::noscript or parent::template)]")
+
+
 class ResiliparseExtractor:
     """lxml pruning, then resiliparse's plain-text rendering; one instance per stage.
 
@@ -191,9 +206,23 @@ class ResiliparseExtractor:
         self.include_tables = include_tables
         self.include_links = include_links
         self._HTMLTree, self._extract_plain_text = _resiliparse_modules()
+        self._fallback: TrafilaturaExtractor | None = None
+        #: pages the trafilatura fallback ran on, and those whose text came from it (:meth:`extract`)
+        self.fallbacks_tried = self.fallbacks = 0
 
     def extract(self, html: str, url: str | None = None) -> str:
-        """The text of one page, ``""`` when nothing is extractable. May raise."""
+        """The text of one page, ``""`` when nothing is extractable. May raise.
+
+        **Fallback.** When the page's body holds at least :data:`FALLBACK_MIN_WORDS` words
+        (counted before pruning, without scripts and styles) and our text holds fewer than
+        :data:`FALLBACK_SHARE` of them, the page is extracted again with the trafilatura back-end
+        (:class:`corpusclean.html.trafilatura.TrafilaturaExtractor`, from a fresh parse) and the
+        text with more words is returned — as trafilatura itself falls back on readability-lxml and
+        jusText when its own extraction is short (``trafilatura/external.py``). Our pruning can
+        remove an article that a template puts where boilerplate usually sits (rnz.de: the whole
+        article in an ``<aside>`` inside ``<main>``). :attr:`fallbacks` counts the pages whose
+        text came from the fallback.
+        """
         root = page_tree(html)  # the tree hidden_text parsed, when it ran first (one parse per page)
         check_depth(root)  # cut by libxml2's depth limit: TooDeep, not the text before the cut
         if root is None:
@@ -201,6 +230,23 @@ class ResiliparseExtractor:
         body = root.find("body")
         if body is None:
             return ""
+        page_words = len(" ".join(_BODY_TEXT(body)).split())
+        text = self._render(root, body, html, url)
+        if page_words < FALLBACK_MIN_WORDS or len(text.split()) >= FALLBACK_SHARE * page_words:
+            return text
+        if self._fallback is None:
+            self._fallback = TrafilaturaExtractor(
+                include_links=self.include_links, include_comments=self.include_comments,
+                include_tables=self.include_tables, favor="recall")  # the stage's trafilatura defaults
+        self.fallbacks_tried += 1
+        other = self._fallback.extract(html, url)  # parses the page afresh: ours was pruned in place
+        if len(other.split()) > len(text.split()):
+            self.fallbacks += 1
+            return other
+        return text
+
+    def _render(self, root: Any, body: Any, html: str, url: str | None) -> str:
+        """Prune ``root`` in place, choose the main content, render it with resiliparse."""
         article = prune_boilerplate(root, self.include_comments)
         nodes = main_content(body, article)
         table_rows(nodes)

@@ -126,6 +126,7 @@ class Extract(Stage):
         texts: list[str | None] = []
         verdicts: list[Any] = []
         chars_in = chars_out = passed = 0
+        fallbacks = getattr(self._extractor, "fallbacks", 0)  # resiliparse's trafilatura fallback
         for html, url, prev in zip(htmls, urls, old_text):
             text, verdict = prev, None
             if html is None:
@@ -157,9 +158,11 @@ class Extract(Stage):
             texts.append(text)
             verdicts.append(verdict)
         HANDOFF.clear()  # trees of pages an earlier stage rejected: never taken
+        fallbacks = getattr(self._extractor, "fallbacks", 0) - fallbacks
         table = with_columns(table, {"text": texts}, self.columns)
         out = self.split(table, verdicts, {"extract_chars": {"html_in": chars_in, "text_out": chars_out},
-                                           "extract_rows": {"passed_through_text": passed}})
+                                           "extract_rows": {"passed_through_text": passed,
+                                                            "trafilatura_fallback": fallbacks}})
         if not self.keep_html and "html" in out.kept.column_names:
             out.kept = out.kept.drop_columns(["html"])
         return out

@@ -264,3 +264,41 @@ def test_a_nested_list_and_items_with_paragraphs_stay_one_paragraph():
 def test_page_holding_the_block_marker_is_not_altered():
     text = extract(f"<main><p>{STORY}\ue012</p><ul><li>one</li></ul><ol><li>two</li></ol></main>")
     assert "\ue012" in text and "- one" in text and "1. two" in text
+
+
+# ---------------------------------------------------------------- the trafilatura fallback
+MENU = "".join(f"<li><a href='/{w}'>{w}</a></li>" for w in ("Home", "Region", "Sport", "Culture", "Weather"))
+ARTICLE = ("<h1>Bridge reopens after repairs</h1>" + "".join(
+    f"<p>{STORY}Paragraph {i} tells how the crews replaced the bearings and repainted the steel arches "
+    "in the winter months.</p>" for i in range(6)))
+
+
+def _extract_counting(html: str) -> tuple[str | None, int]:
+    """(text or None when rejected, pages whose text came from the trafilatura fallback)."""
+    from corpusclean.document import from_dicts
+
+    stage = get_stage_class("extract")(backend="resiliparse")
+    out = stage.process(from_dicts([{"id": "p", "url": "https://example.com/a", "html": html}]))
+    text = out.kept.column("text")[0].as_py() if out.kept.num_rows else None
+    return text, out.counters["extract_rows"]["trafilatura_fallback"]
+
+
+@pytest.mark.parametrize("wrap", [
+    "<main><aside class='article-main'>{}</aside></main>",  # rnz.de: the article in an aside inside main
+    "<div class='content' style='opacity:0'>{}</div>",  # faded in by a script: hidden to our pruning
+    "<div role='complementary'><div>{}</div></div>",
+])
+def test_an_article_our_pruning_removes_is_extracted_by_the_trafilatura_fallback(wrap):
+    html = f"<html><body><nav><ul>{MENU}</ul></nav>{wrap.format(ARTICLE)}<footer>(c) City Times</footer></body></html>"
+    text, fallbacks = _extract_counting(html)
+    assert fallbacks == 1
+    assert text is not None and "Paragraph 0 tells" in text and "Paragraph 5 tells how the crews" in text
+
+
+def test_the_fallback_does_not_run_on_short_pages_or_pages_we_extract():
+    short = f"<html><body><nav><ul>{MENU}</ul></nav><aside><p>{STORY}</p></aside></body></html>"  # < 100 words
+    assert _extract_counting(short) == (None, 0)  # rejected extract.empty, as before
+    menus = "".join(f"<ul class='x{i}'>{MENU}</ul>" for i in range(20))
+    ours = f"<html><body><div class='links'>{menus}</div><article>{ARTICLE}</article></body></html>"
+    text, fallbacks = _extract_counting(ours)
+    assert fallbacks == 0 and "Paragraph 5 tells" in text and "Weather" not in text
