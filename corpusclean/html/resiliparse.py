@@ -191,7 +191,16 @@ def _resiliparse_modules() -> tuple[Any, Any]:
 FALLBACK_SHARE = 0.05
 #: Pages with fewer body words are not second-guessed (a short page may be mostly menu).
 FALLBACK_MIN_WORDS = 100
-_BODY_TEXT = etree.XPath(".//text()[not(parent::script or parent::style or parent::noscript or parent::template)]")
+_NOT_TEXT = ("script", "style", "noscript", "template")
+
+
+def body_words(body: Any) -> int:
+    """Whitespace words of ``body``'s text less those of its scripts and styles (one
+    ``text_content`` call in C: words either side of an element boundary without a space count as
+    one, so the count is a little low; an XPath selecting the text nodes outside scripts took 10x
+    as long, ~10 ms per real page)."""
+    skipped = " ".join(el.text or "" for el in body.iter(*_NOT_TEXT))
+    return len(body.text_content().split()) - len(skipped.split())
 
 
 class ResiliparseExtractor:
@@ -230,7 +239,7 @@ class ResiliparseExtractor:
         body = root.find("body")
         if body is None:
             return ""
-        page_words = len(" ".join(_BODY_TEXT(body)).split())
+        page_words = body_words(body)
         text = self._render(root, body, html, url)
         if page_words < FALLBACK_MIN_WORDS or len(text.split()) >= FALLBACK_SHARE * page_words:
             return text
