@@ -26,8 +26,14 @@ is removed:
   the text before it announces with a colon ("The affected functions are:"): an enumeration.
 
 Then :func:`corpusclean.html.content.main_content` chooses what is rendered (a named article
-body, the single ``<main>``/``<article>``, or the densest text blocks), and resiliparse's ``•``
-bullets are rewritten into ours.
+body, the single ``<main>``/``<article>``, or the densest text blocks); in that tree every data
+table row is made one line (:func:`table_rows`), links become ``[text](url)`` with
+``include_links`` (:func:`markdown_links`), code keeps its whitespace
+(:func:`protect_preformatted`) and top-level lists, tables, code blocks and quotes become
+paragraphs of their own (:func:`separate_blocks`); resiliparse renders it and :func:`normalise`
+rewrites its ``•`` bullets and tab-separated cells into ours. A page whose text holds almost
+none of its body's words is extracted again by the trafilatura back-end
+(:meth:`ResiliparseExtractor.extract`).
 """
 
 from __future__ import annotations
@@ -87,7 +93,8 @@ def styled_hidden(root: Any) -> list[Any]:
     :func:`corpusclean.html.css.box_hiding` defines it (``display: none``, ``visibility: hidden``,
     ``opacity`` <= 5 %, off-screen offsets, clipping, a zero-size box with hidden overflow):
     Wikipedia's MathML fallback ``<span style="display:none">{\\displaystyle …}</span>``, collapsed
-    "read more" copies, screen-reader-only labels. Only elements with a ``style`` are checked."""
+    "read more" copies, screen-reader-only labels. Only elements with a ``style`` are checked.
+    trafilatura discards the same (``xpaths.py``: ``display:none`` or ``hidden`` in a style)."""
     return [el for el in _STYLED(root) if box_hiding(parse_decls(el.get("style")))]
 
 
@@ -204,7 +211,8 @@ def body_words(body: Any) -> int:
 
 
 class ResiliparseExtractor:
-    """lxml pruning, then resiliparse's plain-text rendering; one instance per stage.
+    """lxml pruning, then resiliparse's plain-text rendering, with the trafilatura back-end as a
+    fallback for near-empty output (:meth:`extract`); one instance per stage.
 
     Raises :class:`ImportError` (with the install hint) when resiliparse is missing.
     """

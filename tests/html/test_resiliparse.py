@@ -149,6 +149,9 @@ def test_a_style_that_does_not_hide_keeps_the_text():
             "<div style='overflow:hidden;height:200px'><p>Timetables change on Sunday.</p></div></article></body>")
     text = extract(html)
     assert "Engineers reopened" in text and "Timetables change on Sunday." in text
+    # a page hiding its whole body until its scripts ran shows it to readers: the body is not judged
+    text = extract(f"<html style='visibility:hidden'><body style='display:none'><main><p>{STORY * 2}</p></main></body></html>")
+    assert text.count("Engineers reopened") == 2
 
 
 # ---------------------------------------------------------------- table rows
