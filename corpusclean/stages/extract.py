@@ -8,7 +8,10 @@ semantic tags", keeping indentation and bullet points. Two back-ends, both in
   and main-content choice (:mod:`corpusclean.html.content`), then resiliparse's plain-text
   renderer. On the real-page fidelity benchmark (``scripts/bench.py --only fidelity``) it is
   within one point of trafilatura on every measure and page family at ~3x its pages/s
-  (docs/extraction.md).
+  (docs/extraction.md). A page whose text holds under 5 % of its body's words is extracted again
+  by the trafilatura back-end (the text with more words is kept; counted in ``stats.json`` as
+  ``extract_rows.trafilatura_fallback``). ``favor`` and ``fast`` apply to trafilatura only: set
+  with ``backend: resiliparse`` they are a config error.
 * ``trafilatura`` (:mod:`corpusclean.html.trafilatura`): trafilatura finds the main content; we
   render its XML body with our own bullets, inline elements kept in their sentence.
 
