@@ -8,7 +8,10 @@ semantic tags", keeping indentation and bullet points. Two back-ends, both in
   and main-content choice (:mod:`corpusclean.html.content`), then resiliparse's plain-text
   renderer. On the real-page fidelity benchmark (``scripts/bench.py --only fidelity``) it is
   within one point of trafilatura on every measure and page family at ~3x its pages/s
-  (docs/extraction.md).
+  (docs/extraction.md). A page whose text holds under 5 % of its body's words is extracted again
+  by the trafilatura back-end (the text with more words is kept; counted in ``stats.json`` as
+  ``extract_rows.trafilatura_fallback``). ``favor`` and ``fast`` apply to trafilatura only: set
+  with ``backend: resiliparse`` they are a config error.
 * ``trafilatura`` (:mod:`corpusclean.html.trafilatura`): trafilatura finds the main content; we
   render its XML body with our own bullets, inline elements kept in their sentence.
 
@@ -63,12 +66,16 @@ class Extract(Stage):
     keep_html: bool = param(False, "Keep the html column in the kept output")
     include_tables: bool = param(True, "Extract table rows as lines of cells joined by ' | '")
     include_links: bool = param(False, "Write links as [text](url)")
-    include_comments: bool = param(False, "Include the page's user-comment section")
+    include_comments: bool = param(
+        False, "Include the page's user-comment section. trafilatura: its comment extraction; resiliparse: "
+        "elements whose class/id names them comment(s) are not pruned for that name, and are written "
+        "when they lie inside the main content chosen (html/content.py)")
     favor: Literal["balanced", "precision", "recall"] = param(
         "recall", "trafilatura: favour precision (less boilerplate) or recall (more text). Default recall: "
         "balanced mode turns <ul><li><p> lists into plain paragraphs (DocBook pages: 0 % of list items "
-        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity)")
-    fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall)")
+        "as bullets vs 94 % with recall; scripts/bench.py --only fidelity). backend: trafilatura only")
+    fast: bool = param(False, "trafilatura: skip the fallback extractors (faster, slightly lower recall). "
+                       "backend: trafilatura only")
     timeout_s: float = param(10.0, "Per-page time limit in seconds (0 disables); over it: extract.timeout")
     max_html_chars: int = param(10_000_000, "Pages larger than this are rejected unparsed (extract.too_large)")
 
@@ -78,6 +85,9 @@ class Extract(Stage):
         if self.timeout_s < 0:
             raise ValueError("timeout_s must be >= 0")
         if self.backend == "resiliparse":
+            for name in ("favor", "fast"):
+                if getattr(self, name) != self.__dataclass_fields__[name].default:
+                    raise ValueError(f"{name} applies to backend: trafilatura only (backend is resiliparse)")
             _resiliparse_modules()  # fail at config time, with the install hint
 
     def setup(self) -> None:
@@ -119,6 +129,7 @@ class Extract(Stage):
         texts: list[str | None] = []
         verdicts: list[Any] = []
         chars_in = chars_out = passed = 0
+        fallbacks = getattr(self._extractor, "fallbacks", 0)  # resiliparse's trafilatura fallback
         for html, url, prev in zip(htmls, urls, old_text):
             text, verdict = prev, None
             if html is None:
@@ -150,9 +161,11 @@ class Extract(Stage):
             texts.append(text)
             verdicts.append(verdict)
         HANDOFF.clear()  # trees of pages an earlier stage rejected: never taken
+        fallbacks = getattr(self._extractor, "fallbacks", 0) - fallbacks
         table = with_columns(table, {"text": texts}, self.columns)
         out = self.split(table, verdicts, {"extract_chars": {"html_in": chars_in, "text_out": chars_out},
-                                           "extract_rows": {"passed_through_text": passed}})
+                                           "extract_rows": {"passed_through_text": passed,
+                                                            "trafilatura_fallback": fallbacks}})
         if not self.keep_html and "html" in out.kept.column_names:
             out.kept = out.kept.drop_columns(["html"])
         return out

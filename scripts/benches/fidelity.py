@@ -175,13 +175,21 @@ def extraction(pages: list[Page], args: Any) -> None:
     mb = sum(len(p.html.encode("utf-8")) for p in pages) / 1e6
     kinds = sorted({p.kind for p in pages})
     rows = []
+    fallback_lines: list[str] = []
     summary: dict[str, tuple[float, list[float]]] = {}
     for name, extract in backends():
         extract(pages[0].html)  # warm-up
         acc: dict[str, list[int]] = {k: [0] * 8 for k in kinds + ["all"]}
+        owner = getattr(extract, "__self__", None)  # the stage, for the fallback count
+        before = (getattr(owner._extractor, "fallbacks_tried", 0), getattr(owner._extractor, "fallbacks", 0)) \
+            if owner is not None else None
         t0 = time.process_time()
         texts = [extract(p.html) for p in pages]
         secs = time.process_time() - t0
+        if before is not None and hasattr(owner._extractor, "fallbacks"):
+            fallback_lines.append(f"{name}: trafilatura fallback ran on "
+                                  f"{owner._extractor.fallbacks_tried - before[0]} of {len(pages)} labelled pages, "
+                                  f"its text taken on {owner._extractor.fallbacks - before[1]}")
         for p, t, text in zip(pages, truths, texts):
             got = score(text, t)
             want = (len(t["items"]), len(t["paras"]), sum(t["words"].values()), got[4])
@@ -200,6 +208,8 @@ def extraction(pages: list[Page], args: Any) -> None:
                 ["backend", "pages", "list items", "as bullets", "inline paras", "one line", "words kept",
                  "boilerplate kept", "pages/s (CPU)", "MB/s (CPU)"], rows)
     _verdict(summary, kinds + ["all"])
+    for line in fallback_lines:
+        print(line)
     print("targets: the default >= 2.5 x the trafilatura back-end's pages/s, within one point of it on every "
           "measure and page family; (all pages) >= 95 % list items as bullet lines, >= 95 % inline paragraphs "
           "on one line, >= 80 % of main-content words kept")
@@ -265,6 +275,7 @@ def held_out(pages: list[Page], args: Any) -> None:
         stage = Extract(timeout_s=0, **params)
         stage.setup()
         outs.append([stage.extract_text(h) for _, h in real])
+    fallback = _fallback_line(stage, len(real))
     n_t = n_r = common = under = over = 0
     kept: list[float] = []
     shared: list[float] = []
@@ -285,6 +296,15 @@ def held_out(pages: list[Page], args: Any) -> None:
                   f"{statistics.median(kept):.1f} / {statistics.median(shared):.1f} %" if kept else "-", under, over]])
     print("(words in resiliparse's output only are not all boilerplate: headlines, list items and whole pages "
           "of an infinite-scroll archive that trafilatura leaves out count there too)")
+    print(fallback)
+
+
+def _fallback_line(stage: Any, pages: int) -> str:
+    """How often the resiliparse back-end's trafilatura fallback ran and was taken on ``pages``
+    (counted by a stage set up for those pages only)."""
+    ex = stage._extractor
+    return (f"resiliparse's trafilatura fallback (corpusclean/html/resiliparse.py, FALLBACK_SHARE): ran on "
+            f"{ex.fallbacks_tried} of {pages} pages, its text taken on {ex.fallbacks}")
 
 
 #: Sections of this benchmark, each ``(pages, args) -> None`` printing its table(s).

@@ -129,3 +129,179 @@ def test_page_holding_the_marker_characters_is_not_altered():
 
     text = extract(f"<main><h1>Icons</h1><p>{STORY}{PRE_SPACE}</p><pre>x = 1</pre></main>")
     assert PRE_SPACE in text and "x = 1" in text
+
+
+# ---------------------------------------------------------------- hidden by an inline style
+@pytest.mark.parametrize("style", ["display:none", "DISPLAY: none !important", "visibility: hidden",
+                                   "opacity:0", "position:absolute; left:-9999px", "position:absolute;clip:rect(0 0 0 0)",
+                                   "width:0;height:0;overflow:hidden"])
+def test_text_hidden_by_an_inline_style_inside_the_article_is_dropped(style):
+    html = (f"<body>{NAV}<article><h1>Bridge</h1><p>{STORY}<span style='{style}'>SEO tram tickets cheap</span> "
+            f"The area is <span class='mwe-math-element'><span style='{style}'>{{\\displaystyle \\pi r^{{2}}}}</span>"
+            f"</span> square metres.</p><p>{STORY}</p></article></body>")
+    text = extract(html)
+    assert "SEO tram" not in text and "displaystyle" not in text
+    assert "The area is square metres." in text and text.count("Engineers reopened") == 2
+
+
+def test_a_style_that_does_not_hide_keeps_the_text():
+    html = (f"<body><article><p style='color: #333; display: block; opacity: 0.9'>{STORY}</p>"
+            "<div style='overflow:hidden;height:200px'><p>Timetables change on Sunday.</p></div></article></body>")
+    text = extract(html)
+    assert "Engineers reopened" in text and "Timetables change on Sunday." in text
+    # a page hiding its whole body until its scripts ran shows it to readers: the body is not judged
+    text = extract(f"<html style='visibility:hidden'><body style='display:none'><main><p>{STORY * 2}</p></main></body></html>")
+    assert text.count("Engineers reopened") == 2
+
+
+# ---------------------------------------------------------------- table rows
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+@pytest.mark.parametrize("cell", ["Britax Römer Swingfix M i-Size<br>", "Britax Römer<br>Swingfix M i-Size",
+                                  "<p>Britax Römer Swingfix M i-Size</p>", "Britax Römer <br/> <br/>Swingfix M i-Size"])
+def test_a_line_break_inside_a_table_cell_is_a_space(cell):
+    html = (f"<main><h1>Child seats</h1><p>{STORY}</p><table><tr><th>Seat</th><th>Price<br>(EUR)</th><th>Isofix</th></tr>"
+            f"<tr><td>{cell}</td><td>500 €<br></td><td>ja</td></tr></table></main>")
+    lines = _lines(extract(html))
+    assert "Seat | Price (EUR) | Isofix" in lines
+    assert "Britax Römer Swingfix M i-Size | 500 € | ja" in lines
+
+
+@pytest.mark.parametrize("empty", ["<tr><td>&nbsp;</td><td> </td><td></td></tr>", "<tr><td><img src='x.png'></td><td></td></tr>",
+                                   "<tr><td colspan='2'><span style='display:none'>x</span></td><td> </td></tr>"])
+def test_a_table_row_without_text_is_not_written(empty):
+    html = (f"<main><p>{STORY}</p><table><tr><td>Route</td><td>Stop</td><td>Minutes</td></tr>{empty}"
+            f"<tr><td>4</td><td>Market hall</td><td>6</td></tr>{empty}</table></main>")
+    lines = _lines(extract(html))
+    i = lines.index("Route | Stop | Minutes")
+    assert lines[i + 1] == "4 | Market hall | 6"
+    assert not any(ln.strip() and not ln.replace("|", "").strip() for ln in lines)
+
+
+def test_a_layout_row_keeps_its_paragraphs():
+    html = (f"<body><table><tr><td><a href='/'>Home</a></td><td><h1>Bridge</h1><p>{STORY}</p><p>Second paragraph "
+            "about the trams and their timetable.</p></td></tr></table></body>")
+    text = extract(html)
+    assert "Second paragraph about the trams and their timetable." in _lines(text)
+    assert f"{STORY.strip()}" in _lines(text)
+
+
+# ---------------------------------------------------------------- links and trafilatura-only options
+def _extract_with(html: str, **params) -> str:
+    stage = get_stage_class("extract")(**params)
+    res = Pipeline([stage]).apply([{"id": "p", "url": "https://example.com/a", "html": html}])
+    assert res.kept.num_rows == 1, res.rejected_docs
+    return res.kept_docs[0]["text"]
+
+
+def test_include_links_writes_markdown_links_like_the_trafilatura_backend():
+    html = (f"<html><body><main><h1>Bridge</h1><p>{STORY * 2}</p><p>See <a href='https://city.example/report.pdf'> the report </a> and "
+            "<a href='/api#open'><code>open()</code></a>, or <a name='x'>this anchor</a>.</p>"
+            "<ul><li><a href='/timetable'>Timetable</a> for line 4</li></ul><pre><a href='/src'>src</a> = 1</pre></main></body></html>")
+    text = _extract_with(html, include_links=True)
+    # relative addresses resolved against the page's url, as the trafilatura back-end does
+    assert "See [the report](https://city.example/report.pdf) and [open()](https://example.com/api#open), " \
+           "or this anchor." in text
+    assert "- [Timetable](https://example.com/timetable) for line 4" in _lines(text)
+    assert "src = 1" in _lines(text) and "(https" not in text.replace("](https", "")
+    assert "[the report]" not in _extract_with(html)  # default: the text only
+    traf = _extract_with(html, include_links=True, backend="trafilatura")
+    assert "[the report](https://city.example/report.pdf)" in traf
+
+
+@pytest.mark.parametrize("param", [{"fast": True}, {"favor": "precision"}, {"favor": "balanced"}])
+def test_trafilatura_only_options_are_refused_with_resiliparse(param, tmp_path):
+    from click.testing import CliRunner
+
+    from corpusclean.cli import main
+
+    name = next(iter(param))
+    with pytest.raises(ValueError, match=f"{name} applies to backend: trafilatura"):
+        get_stage_class("extract")(**param)
+    get_stage_class("extract")(backend="trafilatura", **param)  # accepted there
+    cfg = tmp_path / "c.yaml"
+    value = str(param[name]).lower()
+    cfg.write_text(f"stages:\n  - extract: {{{name}: {value}}}\n")
+    res = CliRunner().invoke(main, ["validate", str(cfg)])
+    assert res.exit_code == 2 and res.output.count("\n") == 1
+    assert res.output.startswith(f"error: stages[0].extract: {name} applies to backend: trafilatura")
+
+
+def test_include_comments_keeps_comment_named_elements_inside_the_main_content():
+    html = (f"<body>{NAV}<main><h1>Bridge</h1><p>{STORY * 2}</p><div class='comments'><p>Reader: the trams were "
+            "late again this morning.</p></div></main><div id='comment-form'>Leave a comment below</div></body>")
+    assert "Reader: the trams" not in _extract_with(html)
+    text = _extract_with(html, include_comments=True)
+    assert "Reader: the trams were late again this morning." in text
+    assert "Leave a comment" not in text  # outside the main content chosen: not written either way
+
+
+# ---------------------------------------------------------------- adjacent blocks are paragraphs
+@pytest.mark.parametrize("first, second", [
+    ("<ul><li>Trams every six minutes</li><li>A new stop</li></ul>", "<ol><li>Buy a ticket</li><li>Board</li></ol>"),
+    ("<ul><li>Trams every six minutes</li></ul>", "<pre>tram --line 4</pre>"),
+    ("<table><tr><td>Line</td><td>4</td></tr></table>", "<blockquote>It is faster now.</blockquote>"),
+    ("<dl><dt>Line 4</dt><dd>Market hall</dd></dl>", "<ul><li>Trams every six minutes</li></ul>"),
+    ("<div><ol><li>Buy a ticket</li></ol></div>", "<div><ul><li>Trams every six minutes</li></ul></div>"),
+])
+def test_adjacent_blocks_are_paragraphs_of_their_own(first, second):
+    from corpusclean.text import paragraphs
+
+    text = extract(f"<main><h1>Bridge</h1><p>{STORY}</p>{first}{second}<p>{STORY}</p></main>")
+    paras = paragraphs(text)
+    assert len(paras) == 5, paras
+    assert "\ue012" not in text
+
+
+def test_a_nested_list_and_items_with_paragraphs_stay_one_paragraph():
+    from corpusclean.text import paragraphs
+
+    html = (f"<main><p>{STORY}</p><ul><li><p>Trams</p><ul><li>every six minutes</li></ul></li>"
+            "<li><p>A new stop</p><ol><li>first</li></ol></li><li>Old <pre>x</pre></li></ul></main>")
+    paras = paragraphs(extract(html))
+    assert len(paras) == 2 and paras[1].startswith("- Trams") and "A new stop" in paras[1]
+
+
+def test_page_holding_the_block_marker_is_not_altered():
+    text = extract(f"<main><p>{STORY}\ue012</p><ul><li>one</li></ul><ol><li>two</li></ol></main>")
+    assert "\ue012" in text and "- one" in text and "1. two" in text
+
+
+# ---------------------------------------------------------------- the trafilatura fallback
+MENU = "".join(f"<li><a href='/{w}'>{w}</a></li>" for w in ("Home", "Region", "Sport", "Culture", "Weather"))
+ARTICLE = ("<h1>Bridge reopens after repairs</h1>" + "".join(
+    f"<p>{STORY}Paragraph {i} tells how the crews replaced the bearings and repainted the steel arches "
+    "in the winter months.</p>" for i in range(6)))
+
+
+def _extract_counting(html: str) -> tuple[str | None, int]:
+    """(text or None when rejected, pages whose text came from the trafilatura fallback)."""
+    from corpusclean.document import from_dicts
+
+    stage = get_stage_class("extract")(backend="resiliparse")
+    out = stage.process(from_dicts([{"id": "p", "url": "https://example.com/a", "html": html}]))
+    text = out.kept.column("text")[0].as_py() if out.kept.num_rows else None
+    return text, out.counters["extract_rows"]["trafilatura_fallback"]
+
+
+@pytest.mark.parametrize("wrap", [
+    "<main><aside class='article-main'>{}</aside></main>",  # rnz.de: the article in an aside inside main
+    "<div class='content' style='opacity:0'>{}</div>",  # faded in by a script: hidden to our pruning
+    "<div role='complementary'><div>{}</div></div>",
+])
+def test_an_article_our_pruning_removes_is_extracted_by_the_trafilatura_fallback(wrap):
+    html = f"<html><body><nav><ul>{MENU}</ul></nav>{wrap.format(ARTICLE)}<footer>(c) City Times</footer></body></html>"
+    text, fallbacks = _extract_counting(html)
+    assert fallbacks == 1
+    assert text is not None and "Paragraph 0 tells" in text and "Paragraph 5 tells how the crews" in text
+
+
+def test_the_fallback_does_not_run_on_short_pages_or_pages_we_extract():
+    short = f"<html><body><nav><ul>{MENU}</ul></nav><aside><p>{STORY}</p></aside></body></html>"  # < 100 words
+    assert _extract_counting(short) == (None, 0)  # rejected extract.empty, as before
+    menus = "".join(f"<ul class='x{i}'>{MENU}</ul>" for i in range(20))
+    ours = f"<html><body><div class='links'>{menus}</div><article>{ARTICLE}</article></body></html>"
+    text, fallbacks = _extract_counting(ours)
+    assert fallbacks == 0 and "Paragraph 5 tells" in text and "Weather" not in text
