@@ -114,5 +114,7 @@ def test_middle_step_tasks_spread_over_nodes_and_the_output_equals_a_local_run(
     by_task = Counter((r["task"], names[r["node"]]) for r in records)
     print("pmap tasks per (task, node):", dict(sorted(by_task.items())))
     assert {names[r["node"]] for r in records} == {"node_a", "node_b"}  # both workers, never the head
-    for task in ("band_task", "verify_partition"):
-        assert {node for (t, node) in by_task if t == task} == {"node_a", "node_b"}, (task, by_task)
+    # the middle step's tasks, together, ran on both worker nodes (which node takes which task is
+    # Ray's choice: under load all four verify partitions once went to one node)
+    middle_kinds = {"key_split", "band_task", "route", "verify_partition", "state_piece"}
+    assert {node for (t, node) in by_task if t in middle_kinds} == {"node_a", "node_b"}, by_task
