@@ -44,7 +44,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from corpusclean.html.boilerplate import prune, remove_keep_tail
+from corpusclean.html.boilerplate import elements_where, prune, remove_keep_tail
 from corpusclean.html.content import main_content, named_body
 from corpusclean.html.css import box_hiding, parse_decls
 from corpusclean.html.parse import check_depth, page_tree
@@ -73,7 +73,9 @@ _SEMANTIC_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "bu
 _ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog", "menu", "menubar",
                     "search", "alert"})
 _ATTRIBUTED = etree.XPath("//*[@hidden or @aria-hidden or @role]")  # filtered in Python: 4x faster than @role='x' tests
-_STYLED = etree.XPath("//body//*[@style]")  # the body itself is not judged: pages hide it until their scripts ran
+#: A style that can hide a box names one of these properties (:func:`corpusclean.html.css.box_hiding`);
+#: only such styles are parsed.
+_MAY_HIDE = re.compile(r"display|visibility|opacity|text-indent|position|clip|overflow", re.I)
 _OUTSIDE = etree.XPath(
     "//header[not(ancestor::article or ancestor::main or .//article or .//main)] | "
     "//footer[not(ancestor::article or ancestor::main or .//article or .//main)] | "
@@ -89,13 +91,16 @@ def _semantic(root: Any) -> list[Any]:
 
 
 def styled_hidden(root: Any) -> list[Any]:
-    """Elements under ``<body>`` whose own ``style`` attribute hides their box, as
+    """Elements (not ``<body>``/``<html>`` themselves) whose own ``style`` attribute hides their box, as
     :func:`corpusclean.html.css.box_hiding` defines it (``display: none``, ``visibility: hidden``,
     ``opacity`` <= 5 %, off-screen offsets, clipping, a zero-size box with hidden overflow):
     Wikipedia's MathML fallback ``<span style="display:none">{\\displaystyle …}</span>``, collapsed
-    "read more" copies, screen-reader-only labels. Only elements with a ``style`` are checked.
+    "read more" copies, screen-reader-only labels. Only styles naming a property that can hide a
+    box (:data:`_MAY_HIDE`) are parsed; most pages have none, and their values are searched at once.
     trafilatura discards the same (``xpaths.py``: ``display:none`` or ``hidden`` in a style)."""
-    return [el for el in _STYLED(root) if box_hiding(parse_decls(el.get("style")))]
+    return [el for el in elements_where(root, _MAY_HIDE, ("style",))
+            if el.tag not in ("body", "html")  # not judged: pages hide the body until their scripts ran
+            and box_hiding(parse_decls(el.get("style")))]
 
 
 _NAME_TOKEN = re.compile(_NAME_RE, re.I)
