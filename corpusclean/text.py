@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import operator
 import re
 import string
@@ -158,11 +159,56 @@ def every_code_point() -> str:
     return "".join(map(chr, range(sys.maxunicode + 1)))
 
 
+def compute_code_point_classes() -> dict[str, list[int]]:
+    """The code-point classes the tokenisers need, from this Python's Unicode data (~0.5 s):
+    ``ps`` (category P* or S*, :data:`PUNCT_SYMBOL_CATEGORIES`), ``alpha`` (``str.isalpha``),
+    ``space`` (``str.isspace`` = ``re``'s ``\\s`` and ``str.split()``'s whitespace, never
+    alphabetic) and ``digit`` (``str.isdecimal`` = ``re``'s ``\\d``, Unicode Nd), each ascending."""
+    every = every_code_point()
+    return {
+        "ps": list(compress(itertools.count(), map(PUNCT_SYMBOL_CATEGORIES.__contains__,
+                                                   map(unicodedata.category, every)))),
+        "alpha": list(compress(itertools.count(), map(str.isalpha, every))),
+        "space": [cp for cp in compress(itertools.count(), map(str.isspace, every)) if not chr(cp).isalpha()],
+        "digit": [cp for cp in compress(itertools.count(), map(str.isdecimal, every))
+                  if not chr(cp).isalpha() and not chr(cp).isspace()],
+    }
+
+
+def code_point_ranges(cps: Iterable[int]) -> list[list[int]]:
+    """Ascending code points as ``[first, last]`` runs."""
+    runs: list[list[int]] = []
+    for cp in cps:
+        if runs and runs[-1][1] == cp - 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return runs
+
+
+#: :func:`compute_code_point_classes` as ranges for one Unicode version, shipped so that each
+#: worker process does not spend ~0.5 s computing them (``tests/text/test_unicode_tables.py``
+#: checks the file against the computation on the running Python).
+SHIPPED_CLASSES = "data/unicode-classes-{version}.json"
+
+
 @functools.cache
+def code_point_classes() -> dict[str, tuple[int, ...]]:
+    """:func:`compute_code_point_classes`, read from :data:`SHIPPED_CLASSES` when the package ships
+    it for this Python's Unicode version (``unicodedata.unidata_version``), computed otherwise."""
+    from importlib.resources import files
+
+    shipped = files("corpusclean").joinpath(SHIPPED_CLASSES.format(version=unicodedata.unidata_version))
+    try:
+        data = json.loads(shipped.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {k: tuple(v) for k, v in compute_code_point_classes().items()}
+    return {k: tuple(cp for a, b in runs for cp in range(a, b + 1)) for k, runs in data["classes"].items()}
+
+
 def punct_symbol_code_points() -> tuple[int, ...]:
     """Code points whose category is P* or S* (:data:`PUNCT_SYMBOL_CATEGORIES`), ascending."""
-    return tuple(compress(itertools.count(), map(PUNCT_SYMBOL_CATEGORIES.__contains__,
-                                                 map(unicodedata.category, every_code_point()))))
+    return code_point_classes()["ps"]
 
 
 @functools.cache

@@ -19,18 +19,16 @@ bytes, freed once the ids exist), plus 8 bytes per word and per line.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusclean.text import BULLET_GLYPHS, every_code_point, punct_symbol_code_points
+from corpusclean.text import BULLET_GLYPHS, code_point_classes, every_code_point
 
 
 def _re2_class(cps: Sequence[int]) -> str:
@@ -46,17 +44,13 @@ def _re2_class(cps: Sequence[int]) -> str:
 
 @functools.cache
 def _tables() -> dict[str, str]:
-    """Character sets from Python's Unicode data (built once per process, ~0.2 s: C-level ``map``
-    over :func:`~corpusclean.text.every_code_point`)."""
-    every = every_code_point()
-    alpha = list(compress(itertools.count(), map(str.isalpha, every)))
-    # = re's \s and str.split()'s whitespace; = re's \d (Unicode Nd); neither is ever alphabetic
-    space = [cp for cp in compress(itertools.count(), map(str.isspace, every)) if not chr(cp).isalpha()]
-    digit = [cp for cp in compress(itertools.count(), map(str.isdecimal, every))
-             if not chr(cp).isalpha() and not chr(cp).isspace()]
+    """Character sets from Python's Unicode data (:func:`corpusclean.text.code_point_classes`),
+    as strings and RE2 classes, once per process."""
+    classes = code_point_classes()
+    alpha, space, digit = classes["alpha"], classes["space"], classes["digit"]
     glyphs = sorted(map(ord, BULLET_GLYPHS))
     return {
-        "ps": "".join(map(chr, punct_symbol_code_points())),
+        "ps": "".join(map(chr, classes["ps"])),
         "alpha_class": _re2_class(alpha),
         "space": "".join(map(chr, space)),
         "space_class": _re2_class(space),
