@@ -216,18 +216,13 @@ def _word_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """``[^\\s PS](?:\\S*[^\\s PS])?``: a token's span from its first to its last character that is
     not P*/S*, i.e. :func:`words` in one C scan (``\\s`` = ``str.split()``'s whitespace). One
     compilation for texts within the BMP (a bitmap lookup per character), one for all."""
-    runs: list[tuple[int, int]] = []
-    for cp in punct_symbol_code_points():
-        if runs and runs[-1][1] == cp - 1:
-            runs[-1] = (runs[-1][0], cp)
-        else:
-            runs.append((cp, cp))
+    runs = code_point_ranges(punct_symbol_code_points())
 
-    def compile_(rs: list[tuple[int, int]]) -> re.Pattern[str]:
+    def compile_(rs: list[list[int]]) -> re.Pattern[str]:
         cls = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in rs)
         return re.compile(rf"[^\s{cls}](?:\S*[^\s{cls}])?")
 
-    return compile_([(a, min(b, 0xFFFF)) for a, b in runs if a <= 0xFFFF]), compile_(runs)
+    return compile_([[a, min(b, 0xFFFF)] for a, b in runs if a <= 0xFFFF]), compile_(runs)
 
 
 def prepare() -> None:

@@ -28,18 +28,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpusclean.text import BULLET_GLYPHS, code_point_classes, every_code_point
+from corpusclean.text import BULLET_GLYPHS, code_point_classes, code_point_ranges, every_code_point
 
 
 def _re2_class(cps: Sequence[int]) -> str:
-    """An RE2 character class body (``a-z`` ranges as ``\\x{..}``) holding exactly ``cps``."""
-    runs: list[list[int]] = []
-    for cp in cps:
-        if runs and runs[-1][1] == cp - 1:
-            runs[-1][1] = cp
-        else:
-            runs.append([cp, cp])
-    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs)
+    """An RE2 character class body (``a-z`` ranges as ``\\x{..}``) holding exactly ``cps`` (ascending)."""
+    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in code_point_ranges(cps))
 
 
 @functools.cache
