@@ -26,7 +26,7 @@ is removed:
   the text before it announces with a colon ("The affected functions are:"): an enumeration.
 
 Then :func:`corpusclean.html.content.main_content` chooses what is rendered (a named article
-body, the single ``<main>``/``<article>``, or the densest text blocks); in that tree every data
+body, the single ``<main>``/``<article>``, or the body without its link blocks); in that tree every data
 table row is made one line (:func:`table_rows`), links become ``[text](url)`` with
 ``include_links`` (:func:`markdown_links`), code keeps its whitespace
 (:func:`protect_preformatted`) and top-level lists, tables, code blocks and quotes become
