@@ -97,7 +97,9 @@ def styled_hidden(root: Any) -> list[Any]:
     Wikipedia's MathML fallback ``<span style="display:none">{\\displaystyle …}</span>``, collapsed
     "read more" copies, screen-reader-only labels. Only styles naming a property that can hide a
     box (:data:`_MAY_HIDE`) are parsed; most pages have none, and their values are searched at once.
-    trafilatura discards the same (``xpaths.py``: ``display:none`` or ``hidden`` in a style)."""
+    (trafilatura's own rules, ``xpaths.py``, drop only some of these, so the trafilatura back-end
+    can still keep such text: a fresh-user review found ``DISPLAY: NONE !important`` and the
+    ``hidden`` attribute kept there.)"""
     return [el for el in elements_where(root, _MAY_HIDE, ("style",))
             if el.tag not in ("body", "html")  # not judged: pages hide the body until their scripts ran
             and box_hiding(parse_decls(el.get("style")))]

@@ -39,6 +39,9 @@ class ReadOptions:
     qualify_ids: bool = False
     #: the run's input paths (``--input``), to name files in ids relative to them
     roots: tuple[str, ...] = ()
+    #: a record with ``html`` and no text is a page for ``extract`` (the runner sets False when a
+    #: stage needs text before any stage makes it: the record is then ``read.missing_text``)
+    pages: bool = True
 
 
 @dataclass
@@ -158,7 +161,7 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
                 "detail": f"field 'html' is string in the run's input schema but {type(html).__name__} here"}
     if html is not None:
         base["html"] = html
-        if text is None:  # a page, as a WARC response record is: `extract` makes its text
+        if text is None and opts.pages:  # a page, as a WARC response record is: `extract` makes its text
             if len(html) > opts.max_record_bytes:
                 return {**base, "reason": "read.too_large",
                         "detail": f"{len(html)} characters of html > max_record_bytes={opts.max_record_bytes}"}
@@ -166,7 +169,9 @@ def doc_from_record(record: Any, opts: ReadOptions, path: str) -> dict[str, Any]
     if not isinstance(text, str):
         what = ("absent" if opts.text_field not in record else "null" if text is None
                 else f"a JSON {_JSON_NAMES.get(type(text), type(text).__name__)}, not a string")
-        return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}"}
+        hint = ("; the record has html, but no stage before the first that needs text makes it (add 'extract')"
+                if html is not None else "")
+        return {**base, "reason": "read.missing_text", "detail": f"field {opts.text_field!r} is {what}{hint}"}
     if len(text) > opts.max_record_bytes:
         return {**base, "reason": "read.too_large",
                 "detail": f"{len(text)} characters > max_record_bytes={opts.max_record_bytes}"}

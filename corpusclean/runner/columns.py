@@ -63,6 +63,19 @@ def check_columns(stages: Sequence[Stage], formats: Iterable[str], inputs: str =
             available |= set(stage.columns)
 
 
+def takes_pages(stage_names: Iterable[str]) -> bool:
+    """Whether a pipeline of these stages can take records that carry only ``html`` (a JSONL page):
+    False when a stage needs ``text`` before any stage has added it (``extract``)."""
+    stages = load_stages()
+    for name in stage_names:
+        cls = stages[name]
+        if "text" in cls.requires:
+            return False
+        if "text" in cls.columns:
+            return True
+    return True
+
+
 def check_config_columns(config: PipelineConfig, files: Sequence[tuple[str, str]]) -> None:
     """:func:`check_columns` for a config over its expanded input ``files`` ((path, format) pairs)."""
     if not files:
@@ -89,4 +102,4 @@ def check_runnable(config: PipelineConfig, files: Sequence[tuple[str, str]]) -> 
     return input_schema(config, list(files))
 
 
-__all__ = ["check_runnable", "COMMON_COLUMNS", "check_columns", "check_config_columns", "providers"]
+__all__ = ["check_runnable", "COMMON_COLUMNS", "check_columns", "check_config_columns", "providers", "takes_pages"]

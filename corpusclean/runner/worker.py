@@ -15,6 +15,7 @@ stage's state once, before ``load_state``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
 import time
@@ -31,8 +32,9 @@ from corpusclean.document import BASE_FIELDS
 from corpusclean.io.storage import RemotePath, copy_tree, local_scratch
 from corpusclean.output.run_folder import READ_FOLDER, RunFolder, shard_key
 from corpusclean.output.writer import read_parquet, write_parquet
-from corpusclean.readers import read_chunks
+from corpusclean.readers import as_options, read_chunks
 from corpusclean.readers.schema import schema_from_json
+from corpusclean.runner.columns import takes_pages
 from corpusclean.runner.plan import Segment, Task, plan_segments, stage_kinds
 from corpusclean.runner.progress import InputTicker, Tick
 from corpusclean.stages.base import GlobalStage, Stage
@@ -79,6 +81,9 @@ class ShardRunner:
         self.segments = plan_segments(stage_kinds(self.specs))
         #: Stages whose full kept documents a later pass reads (segment sources).
         self._handoffs = {seg.source for seg in self.segments if seg.source >= 0}
+        #: how the input is read: records of only html are pages when a stage makes their text
+        self._read_options = dataclasses.replace(as_options(config.input),
+                                                 pages=takes_pages(s.name for s in self.specs))
         self._stages: dict[int, Stage] = {}
         self._states: set[int] = set()
         self._shared = shared
@@ -147,7 +152,7 @@ class ShardRunner:
         if task.file is not None:
             file_index, path, fmt = task.file
             columns = schema_from_json(task.columns)  # the run's input schema, probed once by the driver
-            for chunk in read_chunks(path, fmt, self.config.input, self.config.shard_size, self.config.strict,
+            for chunk in read_chunks(path, fmt, self._read_options, self.config.shard_size, self.config.strict,
                                      columns):
                 key = shard_key(file_index, chunk.index)
                 info = None

@@ -135,3 +135,18 @@ def test_html_records_without_text_are_pages_for_extract(tmp_path: Path) -> None
     res = Pipeline([get_stage_class("extract")()]).apply(chunk.docs.to_pylist())
     # extract fills text from html wherever there is html
     assert [d["text"] for d in res.kept_docs] == ["Bridge\n\nEngineers reopened the old river bridge on Monday."] * 3
+
+
+def test_html_records_are_pages_only_when_a_stage_makes_their_text(tmp_path: Path) -> None:
+    # without extract, a text stage would see empty text and reject every page for its length
+    from corpusclean import Pipeline
+    from corpusclean.stages.base import get_stage_class
+
+    page = "<html><body><main><p>" + "The bridge reopened on Monday after repairs. " * 20 + "</p></main></body></html>"
+    p = tmp_path / "pages.jsonl"
+    p.write_text("".join(json.dumps({"id": str(i), "html": page}) + "\n" for i in range(3)))
+    stats = Pipeline([get_stage_class("gopher_quality")()]).run(str(p), tmp_path / "no-extract", workers=1)
+    assert stats["read"]["rejected_by_reason"] == {"read.missing_text": 3}
+    stats = Pipeline([get_stage_class("extract")(), get_stage_class("gopher_quality")()]).run(
+        str(p), tmp_path / "extract", workers=1)
+    assert stats["read"]["documents"] == 3 and stats["stages"][1]["kept"] == 3
