@@ -55,7 +55,7 @@ def check_columns(stages: Sequence[Stage], formats: Iterable[str], inputs: str =
                     add = providers("text", available) or ["extract"]
                     raise ConfigError(
                         f"{where}: needs text, but {inputs} is {fmt} and carries HTML; "
-                        f"add a {' or '.join(repr(a) for a in add)} stage before {stage.name!r}")
+                        f"add {' or '.join(repr(a) for a in add)} before {stage.name!r}")
                 add = sorted({p for c in missing for p in providers(c, available)})
                 hint = f"; add {' or '.join(repr(a) for a in add)} before it" if add else ""
                 raise ConfigError(f"{where}: needs column(s) {', '.join(missing)}, which {inputs} ({fmt}) "

@@ -35,7 +35,7 @@ def test_warc_input_without_extract_names_the_stage_to_add(tmp_path: Path, comma
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1
-    assert "carries HTML" in lines[0] and "add a 'extract' stage before" in lines[0]
+    assert "carries HTML" in lines[0] and "add 'extract' before" in lines[0]
     assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
